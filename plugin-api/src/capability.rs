@@ -69,7 +69,9 @@ impl fmt::Display for Capability {
 
 /// The error returned when a string names no capability.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown capability {0:?} (expected one of: network, filesystem, process-execution, kubernetes-api, prometheus-api, database, tui-rendering, cli-commands)")]
+#[error(
+    "unknown capability {0:?} (expected one of: network, filesystem, process-execution, kubernetes-api, prometheus-api, database, tui-rendering, cli-commands)"
+)]
 pub struct UnknownCapability(pub String);
 
 impl FromStr for Capability {

@@ -140,17 +140,28 @@ mod tests {
 
     #[test]
     fn missing_table_gives_defaults() {
-        let config = PluginConfig::from_document(None, "[other]\nx = 1\n", &["plugins", "p", "config"]);
+        let config =
+            PluginConfig::from_document(None, "[other]\nx = 1\n", &["plugins", "p", "config"]);
         assert_eq!(config.parse::<Settings>().unwrap(), Settings::default());
-        assert_eq!(PluginConfig::empty().parse::<Settings>().unwrap(), Settings::default());
+        assert_eq!(
+            PluginConfig::empty().parse::<Settings>().unwrap(),
+            Settings::default()
+        );
     }
 
     #[test]
     fn unknown_key_points_at_its_line() {
         let text = "[plugins.p.config]\nurl = \"u\"\n\nflavour = 1\n";
-        let config = PluginConfig::from_document(Some(Path::new("c.toml")), text, &["plugins", "p", "config"]);
+        let config = PluginConfig::from_document(
+            Some(Path::new("c.toml")),
+            text,
+            &["plugins", "p", "config"],
+        );
         let err = config.parse::<Settings>().unwrap_err().to_string();
-        assert!(err.starts_with("c.toml:4:1: unknown field `flavour`"), "{err}");
+        assert!(
+            err.starts_with("c.toml:4:1: unknown field `flavour`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -19,8 +19,12 @@ pub trait HostServices: Send + Sync + fmt::Debug {
     ///
     /// [`PluginError::Budget`] when the plugin already has as many live tasks
     /// as its budget allows.
-    fn spawn(&self, plugin: &str, name: &str, task: BoxFuture<'static, ()>)
-    -> Result<(), PluginError>;
+    fn spawn(
+        &self,
+        plugin: &str,
+        name: &str,
+        task: BoxFuture<'static, ()>,
+    ) -> Result<(), PluginError>;
 
     /// Records that `plugin` asked for a capability it was not granted.
     fn capability_denied(&self, plugin: &str, capability: Capability, what: &str);
@@ -141,7 +145,8 @@ impl PluginContext {
         if self.granted.contains(&capability) {
             return Ok(());
         }
-        self.services.capability_denied(&self.plugin, capability, what);
+        self.services
+            .capability_denied(&self.plugin, capability, what);
         Err(PluginError::CapabilityDenied {
             plugin: self.plugin.to_string(),
             capability,

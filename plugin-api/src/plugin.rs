@@ -21,7 +21,8 @@ use crate::{HealthStatus, Metadata, Output, PluginConfig, PluginContext, PluginE
 pub trait Plugin: Send + Sync + 'static {
     /// Receives the context and the plugin's configuration table. Validate the
     /// configuration here and return [`PluginError::Config`] if it is wrong.
-    async fn initialize(&self, ctx: PluginContext, config: PluginConfig) -> Result<(), PluginError>;
+    async fn initialize(&self, ctx: PluginContext, config: PluginConfig)
+    -> Result<(), PluginError>;
 
     /// Starts background work (watchers, pollers) through
     /// [`PluginContext::spawn`].

@@ -1,1 +1,31 @@
-//! placeholder
+//! Misbehaving plugins for the host's tests: they panic, hang, block threads,
+//! fail or flap their health checks, and depend on each other (also in a
+//! cycle). Integration tests and the `vcli-testbed` binary link this crate;
+//! the release binary never does.
+//!
+//! Each plugin exposes its knobs and counters as statics so a test can steer
+//! it and observe it from outside.
+
+mod behaving;
+mod broken;
+
+pub use behaving::{Dependent, STEADY_CREATED, STEADY_LIVE, Steady, SteadyCounters};
+pub use broken::{
+    BlocksThread, CycleA, CycleB, FLAPPY_HEALTHY, Flappy, HangsInStop, PanicsInHealth,
+    PanicsInStart, Sickly, SpawnsPanickingTask,
+};
+
+/// Names of every plugin in this crate.
+pub const ALL: &[&str] = &[
+    "blocks-thread",
+    "cycle-a",
+    "cycle-b",
+    "dependent",
+    "flappy",
+    "hangs-in-stop",
+    "panics-in-health",
+    "panics-in-start",
+    "sickly",
+    "spawns-panicking-task",
+    "steady",
+];

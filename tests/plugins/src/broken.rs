@@ -1,0 +1,252 @@
+//! Test plugins that misbehave in one specific way each.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use vcli_plugin_api::{
+    Dependency, DescribePlugin, HealthStatus, Metadata, Plugin, PluginConfig, PluginContext,
+    PluginError, async_trait, register_plugin,
+};
+
+/// Declares a plugin type with the given metadata and a plain constructor.
+macro_rules! test_plugin {
+    ($ty:ident, $meta:expr) => {
+        impl DescribePlugin for $ty {
+            const METADATA: Metadata = $meta;
+
+            fn create() -> Self {
+                $ty::default()
+            }
+        }
+
+        register_plugin!($ty);
+    };
+}
+
+/// Panics in `start`.
+#[derive(Debug, Default)]
+pub struct PanicsInStart;
+
+#[async_trait]
+impl Plugin for PanicsInStart {
+    async fn initialize(
+        &self,
+        _ctx: PluginContext,
+        _config: PluginConfig,
+    ) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    async fn start(&self) -> Result<(), PluginError> {
+        panic!("boom in start");
+    }
+}
+
+test_plugin!(
+    PanicsInStart,
+    Metadata::new("panics-in-start", "0.1.0").description("Panics when started")
+);
+
+/// Never returns from `stop`.
+#[derive(Debug, Default)]
+pub struct HangsInStop;
+
+#[async_trait]
+impl Plugin for HangsInStop {
+    async fn initialize(
+        &self,
+        _ctx: PluginContext,
+        _config: PluginConfig,
+    ) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    async fn stop(&self) -> Result<(), PluginError> {
+        std::future::pending::<()>().await;
+        Ok(())
+    }
+}
+
+test_plugin!(
+    HangsInStop,
+    Metadata::new("hangs-in-stop", "0.1.0").description("Hangs when stopped")
+);
+
+/// Blocks its thread (no await) for two seconds in `start`.
+#[derive(Debug, Default)]
+pub struct BlocksThread;
+
+#[async_trait]
+impl Plugin for BlocksThread {
+    async fn initialize(
+        &self,
+        _ctx: PluginContext,
+        _config: PluginConfig,
+    ) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    async fn start(&self) -> Result<(), PluginError> {
+        std::thread::sleep(Duration::from_secs(2));
+        Ok(())
+    }
+}
+
+test_plugin!(
+    BlocksThread,
+    Metadata::new("blocks-thread", "0.1.0").description("Blocks a runtime thread")
+);
+
+/// Always unhealthy.
+#[derive(Debug, Default)]
+pub struct Sickly;
+
+#[async_trait]
+impl Plugin for Sickly {
+    async fn initialize(
+        &self,
+        _ctx: PluginContext,
+        _config: PluginConfig,
+    ) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    async fn health(&self) -> HealthStatus {
+        HealthStatus::unhealthy("backend unreachable")
+    }
+}
+
+test_plugin!(
+    Sickly,
+    Metadata::new("sickly", "0.1.0").description("Always unhealthy")
+);
+
+/// Whether `flappy` reports healthy; tests flip it.
+pub static FLAPPY_HEALTHY: AtomicBool = AtomicBool::new(true);
+
+/// Healthy or not as [`FLAPPY_HEALTHY`] says.
+#[derive(Debug, Default)]
+pub struct Flappy;
+
+#[async_trait]
+impl Plugin for Flappy {
+    async fn initialize(
+        &self,
+        _ctx: PluginContext,
+        _config: PluginConfig,
+    ) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    async fn health(&self) -> HealthStatus {
+        if FLAPPY_HEALTHY.load(Ordering::SeqCst) {
+            HealthStatus::healthy("up")
+        } else {
+            HealthStatus::unhealthy("down")
+        }
+    }
+}
+
+test_plugin!(
+    Flappy,
+    Metadata::new("flappy", "0.1.0").description("Flaps between healthy and unhealthy")
+);
+
+/// Panics in `health`.
+#[derive(Debug, Default)]
+pub struct PanicsInHealth;
+
+#[async_trait]
+impl Plugin for PanicsInHealth {
+    async fn initialize(
+        &self,
+        _ctx: PluginContext,
+        _config: PluginConfig,
+    ) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    async fn health(&self) -> HealthStatus {
+        panic!("boom in health");
+    }
+}
+
+test_plugin!(
+    PanicsInHealth,
+    Metadata::new("panics-in-health", "0.1.0").description("Panics in its health check")
+);
+
+/// Starts a background task that panics after a second.
+#[derive(Debug, Default)]
+pub struct SpawnsPanickingTask {
+    ctx: OnceLock<PluginContext>,
+}
+
+#[async_trait]
+impl Plugin for SpawnsPanickingTask {
+    async fn initialize(
+        &self,
+        ctx: PluginContext,
+        _config: PluginConfig,
+    ) -> Result<(), PluginError> {
+        let _ = self.ctx.set(ctx);
+        Ok(())
+    }
+
+    async fn start(&self) -> Result<(), PluginError> {
+        let ctx = self
+            .ctx
+            .get()
+            .ok_or_else(|| PluginError::failed("not initialized"))?;
+        ctx.spawn("doomed", async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            panic!("boom in a background task");
+        })
+    }
+}
+
+test_plugin!(
+    SpawnsPanickingTask,
+    Metadata::new("spawns-panicking-task", "0.1.0").description("Its background task panics")
+);
+
+/// Half of a dependency cycle.
+#[derive(Debug, Default)]
+pub struct CycleA;
+
+#[async_trait]
+impl Plugin for CycleA {
+    async fn initialize(
+        &self,
+        _ctx: PluginContext,
+        _config: PluginConfig,
+    ) -> Result<(), PluginError> {
+        Ok(())
+    }
+}
+
+test_plugin!(
+    CycleA,
+    Metadata::new("cycle-a", "0.1.0").dependencies(&[Dependency::new("cycle-b", "*")])
+);
+
+/// The other half of the cycle.
+#[derive(Debug, Default)]
+pub struct CycleB;
+
+#[async_trait]
+impl Plugin for CycleB {
+    async fn initialize(
+        &self,
+        _ctx: PluginContext,
+        _config: PluginConfig,
+    ) -> Result<(), PluginError> {
+        Ok(())
+    }
+}
+
+test_plugin!(
+    CycleB,
+    Metadata::new("cycle-b", "0.1.0").dependencies(&[Dependency::new("cycle-a", "*")])
+);

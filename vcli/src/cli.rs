@@ -1,0 +1,187 @@
+//! The command line: parses arguments once into clap matches, dispatches to
+//! host commands or to the plugin owning the subcommand, and maps every
+//! outcome to an exit code.
+
+mod args;
+mod host;
+mod plugin;
+mod table;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::FromArgMatches;
+
+use crate::catalog::Catalog;
+use crate::config::Config;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the command ran and failed (server error, unhealthy plugin).
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code: the user must change what they typed or wrote (flags, config).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: interrupted with Ctrl-C.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// An error that already knows its exit code and its message.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) code: u8,
+    pub(crate) message: String,
+}
+
+impl Failure {
+    pub(crate) fn new(code: u8, message: impl Into<String>) -> Self {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<crate::manager::ManagerError> for Failure {
+    fn from(e: crate::manager::ManagerError) -> Self {
+        Failure::new(e.exit_code(), e.to_string())
+    }
+}
+
+impl From<crate::config::ConfigError> for Failure {
+    fn from(e: crate::config::ConfigError) -> Self {
+        Failure::new(EXIT_USAGE, e.to_string())
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Failure::new(EXIT_OK, "");
+        }
+        Failure::new(EXIT_FAILURE, format!("cannot write output: {e}"))
+    }
+}
+
+/// Runs vcli with the process's arguments and the plugins linked into this
+/// binary. Every vcli binary's `main` is `vcli::run()`.
+pub fn run() -> ExitCode {
+    run_with(std::env::args_os())
+}
+
+/// Runs vcli with `args` (the first is the program name).
+pub fn run_with<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let catalog = match Catalog::linked() {
+        Ok(c) => c,
+        Err(e) => {
+            return report(&Failure::new(
+                EXIT_FAILURE,
+                format!("this binary is misbuilt: {e}"),
+            ));
+        }
+    };
+    let command = args::command(&catalog);
+    let matches = match command.try_get_matches_from(args) {
+        Ok(m) => m,
+        Err(e) => {
+            // clap prints help and version to stdout with exit 0, errors to stderr with 2.
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let global = match args::Global::from_arg_matches(&matches) {
+        Ok(g) => g,
+        Err(e) => return report(&Failure::new(EXIT_USAGE, e.to_string())),
+    };
+    init_tracing(global.verbose);
+    install_panic_hook();
+    match dispatch(&catalog, &global, &matches) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => report(&failure),
+    }
+}
+
+fn dispatch(
+    catalog: &Catalog,
+    global: &args::Global,
+    matches: &clap::ArgMatches,
+) -> Result<(), Failure> {
+    let Some((name, sub)) = matches.subcommand() else {
+        return Err(Failure::new(
+            EXIT_USAGE,
+            "no command given; try `vcli --help`",
+        ));
+    };
+    let config_path: Option<PathBuf> = global.config.clone();
+    let load_config = || -> Result<Config, Failure> {
+        let config = Config::load(config_path.as_deref())?;
+        let linked: Vec<&str> = catalog.names().collect();
+        for warning in config.unknown_plugins(&linked) {
+            eprintln!("warning: {warning}");
+        }
+        Ok(config)
+    };
+    if catalog.by_command(name).is_none() {
+        let cli = args::Cli::from_arg_matches(matches)
+            .map_err(|e| Failure::new(EXIT_USAGE, e.to_string()))?;
+        return match cli.command {
+            args::HostCommand::Plugins(command) => host::plugins(catalog, load_config()?, command),
+            args::HostCommand::Version { json } => host::version(catalog, json),
+            args::HostCommand::Completions { shell } => host::completions(catalog, shell),
+            args::HostCommand::Man => host::man(catalog),
+        };
+    }
+    let registration = catalog
+        .by_command(name)
+        .ok_or_else(|| Failure::new(EXIT_USAGE, format!("unknown command {name:?}")))?;
+    plugin::run_command(load_config()?, catalog, registration, sub)
+}
+
+/// Prints a failure the way operators expect: the message alone on stderr.
+/// A broken pipe (`vcli ... | head`) is not a failure.
+fn report(failure: &Failure) -> ExitCode {
+    if failure.code == EXIT_OK {
+        return ExitCode::SUCCESS;
+    }
+    let mut stderr = std::io::stderr().lock();
+    let message = &failure.message;
+    if message.starts_with("error:")
+        || message.starts_with("Error from server")
+        || message.starts_with("The connection to the server")
+    {
+        let _ = writeln!(stderr, "{message}");
+    } else {
+        let _ = writeln!(stderr, "error: {message}");
+    }
+    ExitCode::from(failure.code)
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VCLI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+/// Plugin panics are caught and reported as plugin failures; the default
+/// hook would also print a backtrace notice over the output (or the TUI), so
+/// panics are logged through tracing instead.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let thread = std::thread::current();
+        tracing::error!(thread = thread.name().unwrap_or("unnamed"), "panic: {info}");
+    }));
+}

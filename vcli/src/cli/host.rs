@@ -1,0 +1,300 @@
+//! The host's own commands: `plugins list|info|health`, `version`,
+//! `completions`, `man`.
+
+use std::io::Write;
+
+use clap_complete::Shell;
+use serde::Serialize;
+use vcli_plugin_api::{HealthState, HealthStatus, LifecycleState};
+
+use super::args::PluginsCommand;
+use super::table::{plain, render};
+use super::{EXIT_FAILURE, Failure};
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::manager::{Manager, PluginInfo};
+
+pub(crate) fn plugins(
+    catalog: &Catalog,
+    config: Config,
+    command: PluginsCommand,
+) -> Result<(), Failure> {
+    match command {
+        PluginsCommand::List { json } => list(catalog, &config, json),
+        PluginsCommand::Info { name, json } => info(catalog, config, &name, json),
+        PluginsCommand::Health { name, json } => health(catalog, config, name.as_deref(), json),
+    }
+}
+
+/// Lists plugins from their static metadata alone: nothing is constructed,
+/// so this is as fast as the process can start.
+fn list(catalog: &Catalog, config: &Config, json: bool) -> Result<(), Failure> {
+    let manager = Manager::new(catalog.clone(), config.clone());
+    let infos = manager.list();
+    let mut out = std::io::stdout().lock();
+    if json {
+        #[derive(Serialize)]
+        struct Row<'a> {
+            name: &'a str,
+            version: &'a str,
+            command: Option<&'a str>,
+            enabled: bool,
+            capabilities: &'a [vcli_plugin_api::Capability],
+            dependencies: &'a [String],
+            description: &'a str,
+        }
+        let rows: Vec<Row<'_>> = infos
+            .iter()
+            .map(|i| Row {
+                name: &i.name,
+                version: &i.version,
+                command: i.command.as_deref(),
+                enabled: i.enabled,
+                capabilities: &i.capabilities,
+                dependencies: &i.dependencies,
+                description: &i.description,
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let mut table = plain(&["name", "version", "command", "enabled", "description"]);
+    for i in &infos {
+        table.add_row(vec![
+            i.name.clone(),
+            i.version.clone(),
+            i.command.clone().unwrap_or_else(|| "-".to_owned()),
+            i.enabled.to_string(),
+            i.description.clone(),
+        ]);
+    }
+    out.write_all(render(&table).as_bytes())?;
+    Ok(())
+}
+
+fn info(catalog: &Catalog, config: Config, name: &str, json: bool) -> Result<(), Failure> {
+    let registration = catalog
+        .get(name)
+        .map_err(|e| Failure::new(EXIT_FAILURE, e.to_string()))?;
+    let settings = config.plugin(name);
+    let manager = Manager::new(catalog.clone(), config);
+    let info = manager.get(name)?;
+    let meta = registration.metadata();
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &info).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            "<none>".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
+    let probe = &settings.health;
+    writeln!(out, "Name:            {}", meta.name)?;
+    writeln!(out, "Version:         {}", meta.version)?;
+    writeln!(out, "Description:     {}", meta.description)?;
+    writeln!(
+        out,
+        "Authors:         {}",
+        list(meta.authors.iter().map(|s| (*s).to_owned()).collect())
+    )?;
+    writeln!(
+        out,
+        "Tags:            {}",
+        list(meta.tags.iter().map(|s| (*s).to_owned()).collect())
+    )?;
+    writeln!(
+        out,
+        "Command:         {}",
+        meta.command
+            .map_or_else(|| "<none>".to_owned(), |c| format!("vcli {c}"))
+    )?;
+    writeln!(
+        out,
+        "Plugin API:      compiled against {}, requires {}",
+        meta.api_version, meta.api_requirement
+    )?;
+    writeln!(out, "Dependencies:    {}", list(info.dependencies.clone()))?;
+    writeln!(
+        out,
+        "Capabilities:    {}",
+        list(meta.capabilities.iter().map(ToString::to_string).collect())
+    )?;
+    writeln!(out, "Enabled:         {}", settings.enabled)?;
+    writeln!(
+        out,
+        "Health probe:    every {}, timeout {}, failure threshold {}, success threshold {}, start-up grace {}",
+        humantime::format_duration(probe.period.0),
+        humantime::format_duration(probe.timeout.0),
+        probe.failure_threshold,
+        probe.success_threshold,
+        humantime::format_duration(probe.initial_delay.0),
+    )?;
+    writeln!(
+        out,
+        "Restart policy:  {}",
+        match probe.restart {
+            crate::config::RestartPolicy::Never => "never".to_owned(),
+            crate::config::RestartPolicy::OnFailure => format!(
+                "on-failure (backoff {} doubling to {}, quarantine after {} crashes in {})",
+                humantime::format_duration(probe.backoff.0),
+                humantime::format_duration(probe.max_backoff.0),
+                probe.crash_limit,
+                humantime::format_duration(probe.crash_window.0)
+            ),
+        }
+    )?;
+    Ok(())
+}
+
+/// Initializes the chosen plugins (dependencies included) and runs one
+/// health check each, concurrently. Exits 1 if any is unhealthy or failed.
+fn health(
+    catalog: &Catalog,
+    config: Config,
+    only: Option<&str>,
+    json: bool,
+) -> Result<(), Failure> {
+    let names: Vec<String> = match only {
+        Some(name) => vec![
+            catalog
+                .get(name)
+                .map_err(|e| Failure::new(EXIT_FAILURE, e.to_string()))?
+                .metadata()
+                .name
+                .to_owned(),
+        ],
+        None => catalog
+            .iter()
+            .filter(|r| config.plugin(r.metadata().name).enabled)
+            .map(|r| r.metadata().name.to_owned())
+            .collect(),
+    };
+    let manager = Manager::new(catalog.clone(), config);
+    let runtime = super::plugin::runtime()?;
+    let results: Vec<(PluginInfo, HealthStatus)> = runtime.block_on(async {
+        let checks = names.iter().map(|name| {
+            let manager = manager.clone();
+            async move {
+                let status = match manager.prepare_for_command(name).await {
+                    Ok(_) => manager
+                        .health_check(name)
+                        .await
+                        .unwrap_or_else(|e| HealthStatus::unhealthy(e.to_string())),
+                    Err(e) => HealthStatus::unhealthy(e.to_string()),
+                };
+                let info = manager.get(name).ok();
+                (info, status)
+            }
+        });
+        let results = futures::future::join_all(checks).await;
+        manager.shutdown().await;
+        results
+            .into_iter()
+            .filter_map(|(info, status)| info.map(|i| (i, status)))
+            .collect()
+    });
+    let mut out = std::io::stdout().lock();
+    if json {
+        #[derive(Serialize)]
+        struct Row<'a> {
+            name: &'a str,
+            state: LifecycleState,
+            health: &'a HealthStatus,
+        }
+        let rows: Vec<Row<'_>> = results
+            .iter()
+            .map(|(i, s)| Row {
+                name: &i.name,
+                state: i.state,
+                health: s,
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        let mut table = plain(&["name", "state", "health", "message"]);
+        for (info, status) in &results {
+            table.add_row(vec![
+                info.name.clone(),
+                info.state.to_string(),
+                status.state.to_string(),
+                status.message.clone(),
+            ]);
+        }
+        out.write_all(render(&table).as_bytes())?;
+    }
+    let bad = results
+        .iter()
+        .filter(|(_, s)| s.state == HealthState::Unhealthy)
+        .count();
+    if bad > 0 {
+        return Err(Failure::new(
+            EXIT_FAILURE,
+            format!("{bad} of {} plugins unhealthy", results.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// `k6 version` style: the host, the API, then every linked plugin.
+pub(crate) fn version(catalog: &Catalog, json: bool) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let plugins: Vec<_> = catalog
+            .iter()
+            .map(
+                |r| serde_json::json!({"name": r.metadata().name, "version": r.metadata().version}),
+            )
+            .collect();
+        let doc = serde_json::json!({
+            "vcli": env!("CARGO_PKG_VERSION"),
+            "plugin_api": vcli_plugin_api::API_VERSION,
+            "plugins": plugins,
+        });
+        serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "vcli {} (plugin API {})",
+        env!("CARGO_PKG_VERSION"),
+        vcli_plugin_api::API_VERSION
+    )?;
+    if catalog.is_empty() {
+        writeln!(out, "Plugins: none")?;
+    } else {
+        writeln!(out, "Plugins:")?;
+        for r in catalog.iter() {
+            let meta = r.metadata();
+            writeln!(
+                out,
+                "  {} {}{}",
+                meta.name,
+                meta.version,
+                meta.command
+                    .map(|c| format!(" (vcli {c})"))
+                    .unwrap_or_default()
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn completions(catalog: &Catalog, shell: Shell) -> Result<(), Failure> {
+    let mut cmd = super::args::command(catalog);
+    clap_complete::generate(shell, &mut cmd, "vcli", &mut std::io::stdout().lock());
+    Ok(())
+}
+
+pub(crate) fn man(catalog: &Catalog) -> Result<(), Failure> {
+    let cmd = super::args::command(catalog);
+    clap_mangen::Man::new(cmd).render(&mut std::io::stdout().lock())?;
+    Ok(())
+}

@@ -1,0 +1,473 @@
+//! The plugin manager: owns every linked plugin's lifecycle, calls into plugin
+//! code only under a deadline and panic isolation, and reports what happens
+//! on a bounded event channel.
+
+mod call;
+mod events;
+mod health;
+mod lifecycle;
+mod resources;
+mod services;
+mod slot;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use vcli_plugin_api::{Capability, HealthStatus, LifecycleState, Plugin, PluginError};
+
+pub use call::CallError;
+pub(crate) use call::panic_message as panic_text;
+pub use events::{EVENT_BUFFER, EVENT_CAPACITY, Event, EventKind};
+pub use resources::ResourceUsage;
+
+use crate::catalog::{Catalog, CatalogError};
+use crate::config::Config;
+use events::EventBus;
+use slot::Slot;
+
+/// Why a manager operation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ManagerError {
+    /// The plugin is unknown, or its dependencies cannot be resolved.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// The operation would make an illegal lifecycle transition.
+    #[error("cannot move plugin {plugin:?} from {from} to {to}")]
+    IllegalTransition {
+        /// The plugin.
+        plugin: String,
+        /// Its current state.
+        from: LifecycleState,
+        /// The state the operation needs to reach.
+        to: LifecycleState,
+    },
+    /// The configuration disables the plugin.
+    #[error(
+        "plugin {0:?} is disabled; set `enabled = true` under [plugins.{0}] in the config file"
+    )]
+    Disabled(String),
+    /// The plugin crashed too often and will not be loaded again automatically.
+    #[error(
+        "plugin {plugin:?} is quarantined after {crashes} crashes; reload it explicitly once the cause is fixed"
+    )]
+    Quarantined {
+        /// The plugin.
+        plugin: String,
+        /// How many crashes put it there.
+        crashes: u32,
+    },
+    /// A dependency is not running.
+    #[error("plugin {plugin:?} cannot start: it depends on {dependency:?}, which is {state}")]
+    DependencyNotRunning {
+        /// The plugin.
+        plugin: String,
+        /// The dependency.
+        dependency: String,
+        /// The dependency's state.
+        state: LifecycleState,
+    },
+    /// A running plugin depends on the one being stopped.
+    #[error(
+        "plugin {plugin:?} is needed by running plugin {dependent:?}; stop {dependent:?} first"
+    )]
+    NeededBy {
+        /// The plugin.
+        plugin: String,
+        /// The running plugin that needs it.
+        dependent: String,
+    },
+    /// The plugin has no instance to call.
+    #[error("plugin {plugin:?} is {state}; load it first")]
+    NotLoaded {
+        /// The plugin.
+        plugin: String,
+        /// Its state.
+        state: LifecycleState,
+    },
+    /// The plugin returned an error.
+    #[error("plugin {plugin:?}: {source}")]
+    Plugin {
+        /// The plugin.
+        plugin: String,
+        /// Its error.
+        source: PluginError,
+    },
+    /// Calling the plugin panicked or missed its deadline.
+    #[error("plugin {plugin:?}: {source}")]
+    Call {
+        /// The plugin.
+        plugin: String,
+        /// What went wrong.
+        source: CallError,
+    },
+}
+
+impl ManagerError {
+    /// The process exit code for this error: 2 when the user must change
+    /// their configuration, 1 otherwise.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ManagerError::Disabled(_) => 2,
+            ManagerError::Plugin { source, .. } => source.exit_code(),
+            _ => 1,
+        }
+    }
+}
+
+/// A snapshot of one plugin, as `vcli plugins list/info` show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PluginInfo {
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// One-line description.
+    pub description: String,
+    /// CLI subcommand, if any.
+    pub command: Option<String>,
+    /// Capabilities it needs.
+    pub capabilities: Vec<Capability>,
+    /// Plugins it depends on, as `name requirement`.
+    pub dependencies: Vec<String>,
+    /// Whether the configuration enables it.
+    pub enabled: bool,
+    /// Lifecycle state.
+    pub state: LifecycleState,
+    /// Why it failed, if it did.
+    pub failure: Option<String>,
+    /// The probe's current verdict and the last check's message.
+    pub health: HealthStatus,
+    /// The last resource sample.
+    pub resources: ResourceUsage,
+    /// Restarts after failures.
+    pub restarts: u32,
+    /// Whether it crashed too often to be restarted.
+    pub quarantined: bool,
+}
+
+/// Owns the plugins linked into this binary. Cheap to clone; all clones
+/// share one set of plugins.
+#[derive(Clone)]
+pub struct Manager {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Manager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Manager")
+            .field("plugins", &self.inner.catalog.len())
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Inner {
+    catalog: Catalog,
+    config: Config,
+    slots: BTreeMap<&'static str, Slot>,
+    events: EventBus,
+    /// Owns plugin calls, spawned plugin tasks' parents, monitors and restart timers.
+    tasks: TaskTracker,
+    /// Cancelled at shutdown; every instance token is its child.
+    shutdown: CancellationToken,
+    services: Arc<services::Services>,
+}
+
+impl Manager {
+    /// A manager for the plugins in `catalog`, configured by `config`. Nothing
+    /// is constructed until a plugin is loaded.
+    pub fn new(catalog: Catalog, config: Config) -> Manager {
+        let inner = Arc::new_cyclic(|weak| {
+            let slots = catalog
+                .iter()
+                .map(|r| {
+                    let name = r.metadata().name;
+                    (name, Slot::new(r, config.plugin(name)))
+                })
+                .collect();
+            Inner {
+                catalog,
+                config,
+                slots,
+                events: EventBus::new(),
+                tasks: TaskTracker::new(),
+                shutdown: CancellationToken::new(),
+                services: Arc::new(services::Services::new(weak.clone())),
+            }
+        });
+        Manager { inner }
+    }
+
+    /// The catalog this manager was built from.
+    pub fn catalog(&self) -> &Catalog {
+        &self.inner.catalog
+    }
+
+    /// Subscribes to events. A subscriber that falls more than
+    /// [`EVENT_BUFFER`] events behind gets `RecvError::Lagged(n)` telling it
+    /// how many it missed; the manager never waits for it.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.events.subscribe()
+    }
+
+    /// Constructs and initializes `name` (Registered, Unloaded or Failed → Initialized).
+    ///
+    /// # Errors
+    ///
+    /// An illegal transition, a disabled or quarantined plugin, or the
+    /// plugin's own failure (which also marks it Failed).
+    pub async fn load(&self, name: &str) -> Result<(), ManagerError> {
+        let slot = self.inner.slot(name)?;
+        let _op = slot.claim().await;
+        self.inner.load_claimed(slot).await
+    }
+
+    /// Starts `name` (Initialized or Stopped → Running). Its dependencies must be running.
+    ///
+    /// # Errors
+    ///
+    /// An illegal transition, a dependency that is missing, cyclic or not
+    /// running, or the plugin's own failure.
+    pub async fn start(&self, name: &str) -> Result<(), ManagerError> {
+        let slot = self.inner.slot(name)?;
+        let _op = slot.claim().await;
+        self.inner.start_claimed(slot).await
+    }
+
+    /// Stops `name` (Running → Stopped) and cancels the tasks it spawned.
+    ///
+    /// # Errors
+    ///
+    /// An illegal transition, a running dependent, or the plugin's own failure.
+    pub async fn stop(&self, name: &str) -> Result<(), ManagerError> {
+        let slot = self.inner.slot(name)?;
+        let _op = slot.claim().await;
+        self.inner.stop_claimed(slot).await
+    }
+
+    /// Stops `name` if it runs, then drops its instance (→ Unloaded).
+    ///
+    /// # Errors
+    ///
+    /// An illegal transition (nothing to unload) or a running dependent.
+    pub async fn unload(&self, name: &str) -> Result<(), ManagerError> {
+        let slot = self.inner.slot(name)?;
+        let _op = slot.claim().await;
+        self.inner.unload_claimed(slot).await
+    }
+
+    /// Stops, drops, constructs anew, initializes and (if it was running)
+    /// starts `name`. The old instance is really dropped. Reloading also
+    /// lifts a quarantine: it is the operator's explicit retry.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Manager::unload`], [`Manager::load`] and [`Manager::start`].
+    pub async fn reload(&self, name: &str) -> Result<(), ManagerError> {
+        let slot = self.inner.slot(name)?;
+        let _op = slot.claim().await;
+        self.inner.reload_claimed(slot).await
+    }
+
+    /// Loads and starts every enabled plugin, dependencies first. A plugin
+    /// that fails does not stop the others; every failure is returned.
+    pub async fn start_all(&self) -> Vec<(String, ManagerError)> {
+        let enabled: Vec<&str> = self
+            .inner
+            .slots
+            .values()
+            .filter(|s| s.settings.enabled)
+            .map(|s| s.name())
+            .collect();
+        let mut failures = Vec::new();
+        for name in enabled {
+            let order = match self.inner.catalog.start_order([name]) {
+                Ok(order) => order,
+                Err(e) => {
+                    failures.push((name.to_owned(), e.into()));
+                    continue;
+                }
+            };
+            for step in order {
+                if let Err(e) = self.ensure_running(step).await {
+                    if !failures.iter().any(|(n, _)| n == step) {
+                        failures.push((step.to_owned(), e));
+                    }
+                    break;
+                }
+            }
+        }
+        failures
+    }
+
+    async fn ensure_running(&self, name: &str) -> Result<(), ManagerError> {
+        let slot = self.inner.slot(name)?;
+        let _op = slot.claim().await;
+        let state = slot.lock().lifecycle;
+        match state {
+            LifecycleState::Running => Ok(()),
+            LifecycleState::Initialized | LifecycleState::Stopped => {
+                self.inner.start_claimed(slot).await
+            }
+            _ => {
+                self.inner.load_claimed(slot).await?;
+                self.inner.start_claimed(slot).await
+            }
+        }
+    }
+
+    /// Loads `name` and its dependencies (dependencies are also started), so
+    /// that one of `name`'s commands can run. Returns the instance.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Manager::load`] and [`Manager::start`].
+    pub async fn prepare_for_command(&self, name: &str) -> Result<Arc<dyn Plugin>, ManagerError> {
+        let order = self.inner.catalog.start_order([name])?;
+        for dep in order.iter().filter(|d| **d != name) {
+            self.ensure_running(dep).await?;
+        }
+        let slot = self.inner.slot(name)?;
+        {
+            let _op = slot.claim().await;
+            if !slot.lock().lifecycle.has_instance() {
+                self.inner.load_claimed(slot).await?;
+            }
+        }
+        let state = slot.lock();
+        state.instance.clone().ok_or(ManagerError::NotLoaded {
+            plugin: name.to_owned(),
+            state: state.lifecycle,
+        })
+    }
+
+    /// Runs one health check of `name` now, under its probe timeout, and
+    /// returns what the plugin said (a timeout or panic reads as unhealthy).
+    /// The probe's verdict, which needs `failure_threshold` failures in a
+    /// row to turn unhealthy, is in [`PluginInfo::health`].
+    ///
+    /// # Errors
+    ///
+    /// The plugin has no instance.
+    pub async fn health_check(&self, name: &str) -> Result<HealthStatus, ManagerError> {
+        let slot = self.inner.slot(name)?;
+        self.inner.health_check(slot).await
+    }
+
+    /// Samples `name`'s resource usage now (the resource loop does this periodically).
+    ///
+    /// # Errors
+    ///
+    /// The plugin is unknown.
+    pub fn update_resources(&self, name: &str) -> Result<ResourceUsage, ManagerError> {
+        let slot = self.inner.slot(name)?;
+        Ok(self.inner.sample_resources(slot))
+    }
+
+    /// A snapshot of `name`.
+    ///
+    /// # Errors
+    ///
+    /// The plugin is unknown.
+    pub fn get(&self, name: &str) -> Result<PluginInfo, ManagerError> {
+        Ok(self.inner.slot(name)?.info())
+    }
+
+    /// Snapshots of every linked plugin, sorted by name.
+    pub fn list(&self) -> Vec<PluginInfo> {
+        self.inner.slots.values().map(Slot::info).collect()
+    }
+
+    /// A fresh TUI view from `name`'s instance, if it has one.
+    pub fn view(&self, name: &str) -> Option<Box<dyn vcli_plugin_api::View>> {
+        let instance = self.inner.slot(name).ok()?.lock().instance.clone()?;
+        call::call_plugin_sync("view", || instance.view())
+            .ok()
+            .flatten()
+    }
+
+    /// Starts the background loops: one health probe per plugin and the
+    /// resource sampler. They end at [`Manager::shutdown`].
+    pub fn spawn_monitors(&self) {
+        health::spawn_monitors(&self.inner);
+    }
+
+    /// Stops running plugins in reverse dependency order, unloads every
+    /// instance and waits for every task the manager owns, all within the
+    /// configured shutdown timeout. Returns the plugins that did not stop
+    /// cleanly.
+    pub async fn shutdown(&self) -> Vec<(String, ManagerError)> {
+        let limit = self.inner.config.manager.shutdown_timeout.0;
+        let inner = self.inner.clone();
+        let work = async move { inner.shutdown_all().await };
+        let failures = match tokio::time::timeout(limit, work).await {
+            Ok(failures) => failures,
+            Err(_) => vec![(
+                "*".to_owned(),
+                ManagerError::Call {
+                    plugin: "*".to_owned(),
+                    source: CallError::TimedOut {
+                        call: "shutdown",
+                        deadline: limit,
+                    },
+                },
+            )],
+        };
+        self.inner.shutdown.cancel();
+        self.inner.tasks.close();
+        // Tasks stuck in blocking plugin code cannot be awaited forever.
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.inner.tasks.wait()).await;
+        failures
+    }
+
+    /// How many tasks the manager currently owns (plugin calls, monitors,
+    /// restart timers and the parents of plugin-spawned tasks).
+    pub fn owned_tasks(&self) -> usize {
+        self.inner.tasks.len()
+    }
+}
+
+impl Inner {
+    fn slot(&self, name: &str) -> Result<&Slot, ManagerError> {
+        match self.slots.get(name) {
+            Some(slot) => Ok(slot),
+            None => Err(self.catalog.get(name).err().map_or_else(
+                || ManagerError::NotLoaded {
+                    plugin: name.to_owned(),
+                    state: LifecycleState::Registered,
+                },
+                ManagerError::from,
+            )),
+        }
+    }
+}
+
+impl Slot {
+    fn info(&self) -> PluginInfo {
+        let meta = self.registration.metadata();
+        let state = self.lock();
+        PluginInfo {
+            name: meta.name.to_owned(),
+            version: meta.version.to_owned(),
+            description: meta.description.to_owned(),
+            command: meta.command.map(str::to_owned),
+            capabilities: meta.capabilities.to_vec(),
+            dependencies: meta
+                .dependencies
+                .iter()
+                .map(|d| format!("{} {}", d.name, d.version))
+                .collect(),
+            enabled: self.settings.enabled,
+            state: state.lifecycle,
+            failure: state.failure.clone(),
+            health: state.health.clone(),
+            resources: state.resources.clone(),
+            restarts: state.restarts,
+            quarantined: state.quarantined,
+        }
+    }
+}

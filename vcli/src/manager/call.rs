@@ -1,0 +1,136 @@
+//! Calling into plugin code: on its own task, under a deadline, inside panic
+//! isolation, with the time spent polling it charged to the plugin.
+
+use std::any::Any;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tokio_util::task::TaskTracker;
+
+/// Why a call into a plugin produced no result.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// The plugin's code panicked.
+    #[error("{call} panicked: {message}")]
+    Panicked {
+        /// The call, e.g. `start`.
+        call: &'static str,
+        /// The panic message.
+        message: String,
+    },
+    /// The call did not finish in time.
+    #[error("{call} did not finish within {}", humantime::format_duration(*.deadline))]
+    TimedOut {
+        /// The call.
+        call: &'static str,
+        /// The deadline it missed.
+        deadline: Duration,
+    },
+    /// The task was cancelled because the host is shutting down.
+    #[error("{call} was cancelled")]
+    Cancelled {
+        /// The call.
+        call: &'static str,
+    },
+}
+
+/// What the host measures per plugin, shared by every task that runs its code.
+#[derive(Debug, Default)]
+pub(crate) struct PluginMeter {
+    /// Nanoseconds spent inside `poll` of the plugin's futures.
+    pub(crate) poll_nanos: AtomicU64,
+    /// Live tasks spawned through the plugin's context.
+    pub(crate) live_tasks: AtomicUsize,
+    /// Tasks spawned through the plugin's context since start-up.
+    pub(crate) spawned_tasks: AtomicU64,
+    /// Bytes sent through the network service.
+    pub(crate) bytes_sent: AtomicU64,
+    /// Bytes received through the network service.
+    pub(crate) bytes_received: AtomicU64,
+}
+
+pin_project_lite::pin_project! {
+    /// A future whose polls are timed and charged to a plugin.
+    pub(crate) struct Metered<F> {
+        #[pin]
+        inner: F,
+        meter: Arc<PluginMeter>,
+    }
+}
+
+impl<F> Metered<F> {
+    pub(crate) fn new(inner: F, meter: Arc<PluginMeter>) -> Self {
+        Metered { inner, meter }
+    }
+}
+
+impl<F: Future> Future for Metered<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let started = Instant::now();
+        let result = this.inner.poll(cx);
+        let spent = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        this.meter.poll_nanos.fetch_add(spent, Ordering::Relaxed);
+        result
+    }
+}
+
+/// Runs `future` (plugin code) on its own task owned by `tracker`, waits at
+/// most `deadline`, and turns a panic or a missed deadline into a [`CallError`].
+///
+/// Running on a separate task is what makes a plugin that blocks its thread
+/// survivable on the multi-threaded runtime: the deadline fires on another
+/// worker. A timed-out task is aborted; if it is stuck inside a blocking call
+/// the abort takes effect when that call returns.
+pub(crate) async fn call_plugin<T: Send + 'static>(
+    tracker: &TaskTracker,
+    meter: &Arc<PluginMeter>,
+    call: &'static str,
+    deadline: Duration,
+    future: impl Future<Output = T> + Send + 'static,
+) -> Result<T, CallError> {
+    let handle = tracker.spawn(Metered::new(future, meter.clone()));
+    let abort = handle.abort_handle();
+    match tokio::time::timeout(deadline, handle).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(join)) if join.is_panic() => Err(CallError::Panicked {
+            call,
+            message: panic_message(join.into_panic()),
+        }),
+        Ok(Err(_)) => Err(CallError::Cancelled { call }),
+        Err(_elapsed) => {
+            abort.abort();
+            Err(CallError::TimedOut { call, deadline })
+        }
+    }
+}
+
+/// Runs synchronous plugin code (a constructor, a view's render) and turns a
+/// panic into a [`CallError`].
+pub(crate) fn call_plugin_sync<T>(
+    call: &'static str,
+    f: impl FnOnce() -> T,
+) -> Result<T, CallError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        CallError::Panicked {
+            call,
+            message: panic_message(payload),
+        }
+    })
+}
+
+/// The text of a panic payload.
+pub(crate) fn panic_message(payload: Box<dyn Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(s) => *s,
+        Err(payload) => match payload.downcast::<&'static str>() {
+            Ok(s) => (*s).to_owned(),
+            Err(_) => "panic with a non-string payload".to_owned(),
+        },
+    }
+}
