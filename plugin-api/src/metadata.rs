@@ -3,7 +3,7 @@
 use crate::Capability;
 
 /// Another plugin this plugin needs, with the versions it accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Dependency {
     /// The name of the plugin depended on.
     pub name: &'static str,

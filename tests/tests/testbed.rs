@@ -23,7 +23,11 @@ fn config_file(name: &str, text: &str) -> PathBuf {
 }
 
 fn run(cmd: &mut Command) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = cmd.output().expect("the testbed runs");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("the testbed runs");
     (
         status.code().expect("exited normally"),
         String::from_utf8(stdout).unwrap(),
@@ -34,53 +38,90 @@ fn run(cmd: &mut Command) -> (i32, String, String) {
 #[test]
 fn plugin_commands_are_dispatched_to_their_plugin() {
     let (code, out, err) = run(testbed().args(["steady", "echo", "to", "you"]));
-    assert_eq!((code, out.as_str(), err.as_str()), (0, "hello to you\n", ""));
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (0, "hello to you\n", "")
+    );
 }
 
 #[test]
 fn a_plugin_reads_its_own_config_table() {
     let config = config_file("greeting", "[plugins.steady.config]\ngreeting = \"ahoy\"\n");
-    let (code, out, _) = run(testbed().arg("--config").arg(&config).args(["steady", "echo", "there"]));
+    let (code, out, _) = run(testbed()
+        .arg("--config")
+        .arg(&config)
+        .args(["steady", "echo", "there"]));
     assert_eq!((code, out.as_str()), (0, "ahoy there\n"));
 }
 
 #[test]
 fn a_plugin_config_error_names_file_and_line_and_exits_2() {
     let config = config_file("bad-plugin", "[plugins.steady.config]\ngreeting = 7\n");
-    let (code, out, err) = run(testbed().arg("--config").arg(&config).args(["steady", "echo"]));
+    let (code, out, err) = run(testbed()
+        .arg("--config")
+        .arg(&config)
+        .args(["steady", "echo"]));
     assert_eq!(code, 2);
     assert_eq!(out, "");
-    let expected = format!("{}:2:12: invalid type: integer `7`, expected a string", config.display());
+    let expected = format!(
+        "{}:2:12: invalid type: integer `7`, expected a string",
+        config.display()
+    );
     assert!(err.contains(&expected), "{err}");
 }
 
 #[test]
 fn a_broken_host_config_names_file_and_line_and_exits_2() {
-    let config = config_file("bad-host", "[manager]\ncall_timeout = \"10s\"\nhealth = true\n");
-    let (code, _, err) = run(testbed().arg("--config").arg(&config).args(["plugins", "list"]));
+    let config = config_file(
+        "bad-host",
+        "[manager]\ncall_timeout = \"10s\"\nhealth = true\n",
+    );
+    let (code, _, err) = run(testbed()
+        .arg("--config")
+        .arg(&config)
+        .args(["plugins", "list"]));
     assert_eq!(code, 2);
-    assert_eq!(err, format!("error: {}:3:1: unknown field `health`, expected one of `call_timeout`, `resource_interval`, `shutdown_timeout`\n", config.display()));
+    assert_eq!(
+        err,
+        format!(
+            "error: {}:3:1: unknown field `health`, expected one of `call_timeout`, `resource_interval`, `shutdown_timeout`\n",
+            config.display()
+        )
+    );
 }
 
 #[test]
 fn a_missing_explicit_config_file_is_an_error() {
-    let (code, _, err) = run(testbed().args(["--config", "/nonexistent/vcli.toml", "plugins", "list"]));
+    let (code, _, err) =
+        run(testbed().args(["--config", "/nonexistent/vcli.toml", "plugins", "list"]));
     assert_eq!(code, 2);
-    assert!(err.starts_with("error: cannot read config file /nonexistent/vcli.toml: "), "{err}");
+    assert!(
+        err.starts_with("error: cannot read config file /nonexistent/vcli.toml: "),
+        "{err}"
+    );
 }
 
 #[test]
 fn unknown_plugin_sections_are_warned_about() {
     let config = config_file("ghost", "[plugins.ghost]\nenabled = true\n");
-    let (code, _, err) = run(testbed().arg("--config").arg(&config).args(["plugins", "list"]));
+    let (code, _, err) = run(testbed()
+        .arg("--config")
+        .arg(&config)
+        .args(["plugins", "list"]));
     assert_eq!(code, 0);
-    assert!(err.contains(":1: [plugins.ghost] configures a plugin that is not linked"), "{err}");
+    assert!(
+        err.contains(":1: [plugins.ghost] configures a plugin that is not linked"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_failing_command_exits_1_and_a_usage_error_exits_2() {
     let (code, _, err) = run(testbed().args(["steady", "fail"]));
-    assert_eq!((code, err.as_str()), (1, "error: the steady plugin was asked to fail\n"));
+    assert_eq!(
+        (code, err.as_str()),
+        (1, "error: the steady plugin was asked to fail\n")
+    );
     let (code, _, err) = run(testbed().args(["steady", "lines", "many"]));
     assert_eq!(code, 2);
     assert!(err.contains("invalid value 'many'"), "{err}");
@@ -90,7 +131,10 @@ fn a_failing_command_exits_1_and_a_usage_error_exits_2() {
 fn a_panicking_command_is_contained() {
     let (code, _, err) = run(testbed().args(["steady", "panic"]));
     assert_eq!(code, 1);
-    assert!(err.contains("error: plugin \"steady\" panicked: the steady plugin was asked to panic"), "{err}");
+    assert!(
+        err.contains("error: plugin \"steady\" panicked: the steady plugin was asked to panic"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -107,7 +151,12 @@ fn a_closed_pipe_is_not_an_error() {
     assert_eq!(&first, b"line 0\n");
     drop(stdout);
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "stderr: {stderr}");
     assert_eq!(stderr, "");
@@ -115,18 +164,29 @@ fn a_closed_pipe_is_not_an_error() {
 
 #[test]
 fn a_one_shot_command_initializes_only_its_plugin() {
-    let (code, _, err) = run(testbed().env("VCLI_LOG", "vcli=debug").args(["steady", "echo"]));
+    let (code, _, err) = run(testbed()
+        .env("VCLI_LOG", "vcli=debug")
+        .args(["steady", "echo"]));
     assert_eq!(code, 0);
     let touched: Vec<&str> = err.lines().filter(|l| l.contains("plugin event")).collect();
-    assert!(!touched.is_empty(), "debug logging shows plugin events: {err}");
-    assert!(touched.iter().all(|l| l.contains("plugin=\"steady\"")), "{touched:#?}");
+    assert!(
+        !touched.is_empty(),
+        "debug logging shows plugin events: {err}"
+    );
+    assert!(
+        touched.iter().all(|l| l.contains("plugin=\"steady\"")),
+        "{touched:#?}"
+    );
 }
 
 #[test]
 fn health_reports_each_plugin_and_exits_1_when_one_is_unhealthy() {
     let (code, out, _) = run(testbed().args(["plugins", "health", "steady"]));
     assert_eq!(code, 0);
-    assert_eq!(out, "NAME     STATE         HEALTH    MESSAGE\nsteady   initialized   healthy   steady as ever\n");
+    assert_eq!(
+        out,
+        "NAME     STATE         HEALTH    MESSAGE\nsteady   initialized   healthy   steady as ever\n"
+    );
 
     let (code, out, err) = run(testbed().args(["plugins", "health", "sickly", "--json"]));
     assert_eq!(code, 1);
@@ -139,14 +199,34 @@ fn health_reports_each_plugin_and_exits_1_when_one_is_unhealthy() {
 
 #[test]
 fn health_of_every_plugin_survives_the_broken_ones() {
-    let config = config_file("fast", "[manager]\ncall_timeout = \"300ms\"\n[plugins.blocks-thread]\nenabled = false\n");
-    let (code, out, _) = run(testbed().arg("--config").arg(&config).args(["plugins", "health"]));
+    let config = config_file(
+        "fast",
+        "[manager]\ncall_timeout = \"300ms\"\n[plugins.blocks-thread]\nenabled = false\n[plugins.blocks-in-health]\nenabled = false\n[plugins.hangs-in-health.health]\ntimeout = \"300ms\"\n",
+    );
+    let (code, out, _) = run(testbed()
+        .arg("--config")
+        .arg(&config)
+        .args(["plugins", "health"]));
     assert_eq!(code, 1, "{out}");
-    let line = |name: &str| out.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_default().to_owned();
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
     assert!(line("steady").contains("healthy"), "{out}");
-    assert!(line("panics-in-health").contains("health panicked: boom in health"), "{out}");
-    assert!(line("cycle-a").contains("plugin dependencies form a cycle"), "{out}");
-    assert!(!out.contains("blocks-thread"), "disabled plugins are not checked: {out}");
+    assert!(
+        line("panics-in-health").contains("health panicked: boom in health"),
+        "{out}"
+    );
+    assert!(
+        line("cycle-a").contains("plugin dependencies form a cycle"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("blocks-thread"),
+        "disabled plugins are not checked: {out}"
+    );
 }
 
 #[test]
@@ -176,14 +256,22 @@ fn plugins_info_shows_metadata_and_probe_settings() {
     });
     let (code, _, err) = run(testbed().args(["plugins", "info", "nope"]));
     assert_eq!(code, 1);
-    assert!(err.starts_with("error: no plugin named \"nope\" is linked into this binary (linked: blocks-thread, "), "{err}");
+    assert!(
+        err.starts_with(
+            "error: no plugin named \"nope\" is linked into this binary (linked: blocks-in-health, blocks-thread, "
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn completions_and_man_page_include_plugin_commands() {
     let (code, out, _) = run(testbed().args(["completions", "bash"]));
     assert_eq!(code, 0);
-    assert!(out.contains("vcli__subcmd__steady__subcmd__echo"), "bash completion knows plugin subcommands");
+    assert!(
+        out.contains("vcli__subcmd__steady__subcmd__echo"),
+        "bash completion knows plugin subcommands"
+    );
     let (code, out, _) = run(testbed().arg("man"));
     assert_eq!(code, 0);
     assert!(out.starts_with(".ie"), "roff");
@@ -194,7 +282,12 @@ fn completions_and_man_page_include_plugin_commands() {
 fn help_lists_plugin_commands_beside_host_commands() {
     let (code, out, _) = run(testbed().arg("--help"));
     assert_eq!(code, 0);
-    assert!(out.contains("plugins") && out.contains("steady") && out.contains("A well-behaved plugin for tests"), "{out}");
+    assert!(
+        out.contains("plugins")
+            && out.contains("steady")
+            && out.contains("A well-behaved plugin for tests"),
+        "{out}"
+    );
     let (code, _, err) = run(&mut testbed());
     assert_eq!(code, 2, "no command is a usage error");
     assert!(err.contains("Usage:"));
@@ -202,7 +295,12 @@ fn help_lists_plugin_commands_beside_host_commands() {
 
 #[test]
 fn stdin_is_never_read() {
-    let mut child = testbed().args(["steady", "echo"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = testbed()
+        .args(["steady", "echo"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     child.stdin.take().unwrap().write_all(b"ignored").unwrap();
     assert!(child.wait().unwrap().success());
 }

@@ -18,7 +18,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use vcli_plugin_api::{Capability, HealthStatus, LifecycleState, Plugin, PluginError};
+use vcli_plugin_api::{Capability, Dependency, HealthStatus, LifecycleState, Plugin, PluginError};
 
 pub use call::CallError;
 pub(crate) use call::panic_message as panic_text;
@@ -123,25 +123,25 @@ impl ManagerError {
 #[derive(Debug, Clone, Serialize)]
 pub struct PluginInfo {
     /// Name.
-    pub name: String,
+    pub name: &'static str,
     /// Version.
-    pub version: String,
+    pub version: &'static str,
     /// One-line description.
-    pub description: String,
+    pub description: &'static str,
     /// CLI subcommand, if any.
-    pub command: Option<String>,
+    pub command: Option<&'static str>,
     /// Capabilities it needs.
-    pub capabilities: Vec<Capability>,
-    /// Plugins it depends on, as `name requirement`.
-    pub dependencies: Vec<String>,
+    pub capabilities: &'static [Capability],
+    /// Plugins it depends on.
+    pub dependencies: &'static [Dependency],
     /// Whether the configuration enables it.
     pub enabled: bool,
     /// Lifecycle state.
     pub state: LifecycleState,
     /// Why it failed, if it did.
-    pub failure: Option<String>,
+    pub failure: Option<Arc<str>>,
     /// The probe's current verdict and the last check's message.
-    pub health: HealthStatus,
+    pub health: Arc<HealthStatus>,
     /// The last resource sample.
     pub resources: ResourceUsage,
     /// Restarts after failures.
@@ -353,7 +353,7 @@ impl Manager {
     /// # Errors
     ///
     /// The plugin has no instance.
-    pub async fn health_check(&self, name: &str) -> Result<HealthStatus, ManagerError> {
+    pub async fn health_check(&self, name: &str) -> Result<Arc<HealthStatus>, ManagerError> {
         let slot = self.inner.slot(name)?;
         self.inner.health_check(slot).await
     }
@@ -451,21 +451,17 @@ impl Slot {
         let meta = self.registration.metadata();
         let state = self.lock();
         PluginInfo {
-            name: meta.name.to_owned(),
-            version: meta.version.to_owned(),
-            description: meta.description.to_owned(),
-            command: meta.command.map(str::to_owned),
-            capabilities: meta.capabilities.to_vec(),
-            dependencies: meta
-                .dependencies
-                .iter()
-                .map(|d| format!("{} {}", d.name, d.version))
-                .collect(),
+            name: meta.name,
+            version: meta.version,
+            description: meta.description,
+            command: meta.command,
+            capabilities: meta.capabilities,
+            dependencies: meta.dependencies,
             enabled: self.settings.enabled,
             state: state.lifecycle,
             failure: state.failure.clone(),
             health: state.health.clone(),
-            resources: state.resources.clone(),
+            resources: state.resources,
             restarts: state.restarts,
             quarantined: state.quarantined,
         }

@@ -154,3 +154,59 @@ async fn a_panic_in_a_background_task_fails_the_plugin() {
     manager.shutdown().await;
     assert_eq!(manager.owned_tasks(), 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_hanging_health_check_times_out_as_unhealthy() {
+    let manager = common::manager(
+        &["hangs-in-health"],
+        "[plugins.hangs-in-health.health]\ntimeout = \"2s\"\n",
+    );
+    manager.load("hangs-in-health").await.unwrap();
+    let before = tokio::time::Instant::now();
+    let status = manager.health_check("hangs-in-health").await.unwrap();
+    assert_eq!(before.elapsed(), Duration::from_secs(2));
+    assert_eq!(status.state, HealthState::Unhealthy);
+    assert_eq!(status.message, "health check did not finish within 2s");
+    assert_eq!(
+        manager.get("hangs-in-health").unwrap().state,
+        LifecycleState::Initialized,
+        "one failure is below the threshold"
+    );
+}
+
+/// A health check that blocks its thread cannot time out by itself; the
+/// watchdog in the resource loop fails the plugin, and the late answer counts
+/// as a timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_health_check_blocking_its_thread_is_caught_by_the_watchdog() {
+    let config = "[manager]\nresource_interval = \"50ms\"\n[plugins.blocks-in-health.health]\ntimeout = \"100ms\"\n";
+    let manager = common::manager(&["blocks-in-health"], config);
+    let mut events = manager.subscribe();
+    manager.load("blocks-in-health").await.unwrap();
+    manager.spawn_monitors();
+    let check = tokio::spawn({
+        let manager = manager.clone();
+        async move { manager.health_check("blocks-in-health").await }
+    });
+    let failed =
+        common::next_matching(&mut events, |e| matches!(e.kind, EventKind::Failed { .. })).await;
+    let EventKind::Failed { reason } = failed.kind else {
+        unreachable!()
+    };
+    assert!(
+        reason.starts_with("health check has not returned for "),
+        "{reason}"
+    );
+    assert!(
+        reason.ends_with("the plugin is blocking its thread"),
+        "{reason}"
+    );
+    let late = check.await.unwrap().unwrap();
+    assert_eq!(late.state, HealthState::Unhealthy);
+    assert!(
+        late.message.starts_with("health check took 2s"),
+        "{}",
+        late.message
+    );
+    manager.shutdown().await;
+}

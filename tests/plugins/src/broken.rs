@@ -250,3 +250,52 @@ test_plugin!(
     CycleB,
     Metadata::new("cycle-b", "0.1.0").dependencies(&[Dependency::new("cycle-a", "*")])
 );
+
+/// Never returns from `health` (an async hang).
+#[derive(Debug, Default)]
+pub struct HangsInHealth;
+
+#[async_trait]
+impl Plugin for HangsInHealth {
+    async fn initialize(
+        &self,
+        _ctx: PluginContext,
+        _config: PluginConfig,
+    ) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    async fn health(&self) -> HealthStatus {
+        std::future::pending().await
+    }
+}
+
+test_plugin!(
+    HangsInHealth,
+    Metadata::new("hangs-in-health", "0.1.0").description("Hangs in its health check")
+);
+
+/// Blocks its thread for two seconds in `health`.
+#[derive(Debug, Default)]
+pub struct BlocksInHealth;
+
+#[async_trait]
+impl Plugin for BlocksInHealth {
+    async fn initialize(
+        &self,
+        _ctx: PluginContext,
+        _config: PluginConfig,
+    ) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    async fn health(&self) -> HealthStatus {
+        std::thread::sleep(Duration::from_secs(2));
+        HealthStatus::healthy("finally")
+    }
+}
+
+test_plugin!(
+    BlocksInHealth,
+    Metadata::new("blocks-in-health", "0.1.0").description("Blocks a thread in its health check")
+);

@@ -11,17 +11,19 @@ mod broken;
 
 pub use behaving::{Dependent, STEADY_CREATED, STEADY_LIVE, Steady, SteadyCounters};
 pub use broken::{
-    BlocksThread, CycleA, CycleB, FLAPPY_HEALTHY, Flappy, HangsInStop, PanicsInHealth,
-    PanicsInStart, Sickly, SpawnsPanickingTask,
+    BlocksInHealth, BlocksThread, CycleA, CycleB, FLAPPY_HEALTHY, Flappy, HangsInHealth,
+    HangsInStop, PanicsInHealth, PanicsInStart, Sickly, SpawnsPanickingTask,
 };
 
 /// Names of every plugin in this crate.
 pub const ALL: &[&str] = &[
+    "blocks-in-health",
     "blocks-thread",
     "cycle-a",
     "cycle-b",
     "dependent",
     "flappy",
+    "hangs-in-health",
     "hangs-in-stop",
     "panics-in-health",
     "panics-in-start",

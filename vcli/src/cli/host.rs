@@ -40,7 +40,7 @@ fn list(catalog: &Catalog, config: &Config, json: bool) -> Result<(), Failure> {
             command: Option<&'a str>,
             enabled: bool,
             capabilities: &'a [vcli_plugin_api::Capability],
-            dependencies: &'a [String],
+            dependencies: &'a [vcli_plugin_api::Dependency],
             description: &'a str,
         }
         let rows: Vec<Row<'_>> = infos
@@ -51,7 +51,7 @@ fn list(catalog: &Catalog, config: &Config, json: bool) -> Result<(), Failure> {
                 command: i.command.as_deref(),
                 enabled: i.enabled,
                 capabilities: &i.capabilities,
-                dependencies: &i.dependencies,
+                dependencies: i.dependencies,
                 description: &i.description,
             })
             .collect();
@@ -62,11 +62,11 @@ fn list(catalog: &Catalog, config: &Config, json: bool) -> Result<(), Failure> {
     let mut table = plain(&["name", "version", "command", "enabled", "description"]);
     for i in &infos {
         table.add_row(vec![
-            i.name.clone(),
-            i.version.clone(),
-            i.command.clone().unwrap_or_else(|| "-".to_owned()),
+            i.name.to_owned(),
+            i.version.to_owned(),
+            i.command.unwrap_or("-").to_owned(),
             i.enabled.to_string(),
-            i.description.clone(),
+            i.description.to_owned(),
         ]);
     }
     out.write_all(render(&table).as_bytes())?;
@@ -119,7 +119,16 @@ fn info(catalog: &Catalog, config: Config, name: &str, json: bool) -> Result<(),
         "Plugin API:      compiled against {}, requires {}",
         meta.api_version, meta.api_requirement
     )?;
-    writeln!(out, "Dependencies:    {}", list(info.dependencies.clone()))?;
+    writeln!(
+        out,
+        "Dependencies:    {}",
+        list(
+            info.dependencies
+                .iter()
+                .map(|d| format!("{} {}", d.name, d.version))
+                .collect()
+        )
+    )?;
     writeln!(
         out,
         "Capabilities:    {}",
@@ -177,7 +186,7 @@ fn health(
     };
     let manager = Manager::new(catalog.clone(), config);
     let runtime = super::plugin::runtime()?;
-    let results: Vec<(PluginInfo, HealthStatus)> = runtime.block_on(async {
+    let results: Vec<(PluginInfo, std::sync::Arc<HealthStatus>)> = runtime.block_on(async {
         let checks = names.iter().map(|name| {
             let manager = manager.clone();
             async move {
@@ -185,8 +194,8 @@ fn health(
                     Ok(_) => manager
                         .health_check(name)
                         .await
-                        .unwrap_or_else(|e| HealthStatus::unhealthy(e.to_string())),
-                    Err(e) => HealthStatus::unhealthy(e.to_string()),
+                        .unwrap_or_else(|e| HealthStatus::unhealthy(e.to_string()).into()),
+                    Err(e) => HealthStatus::unhealthy(e.to_string()).into(),
                 };
                 let info = manager.get(name).ok();
                 (info, status)
@@ -221,7 +230,7 @@ fn health(
         let mut table = plain(&["name", "state", "health", "message"]);
         for (info, status) in &results {
             table.add_row(vec![
-                info.name.clone(),
+                info.name.to_owned(),
                 info.state.to_string(),
                 status.state.to_string(),
                 status.message.clone(),

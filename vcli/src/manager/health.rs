@@ -6,7 +6,9 @@ use std::sync::Arc;
 use tokio::time::{Instant, MissedTickBehavior};
 use vcli_plugin_api::{HealthState, HealthStatus, LifecycleState};
 
-use super::call::{CallError, call_plugin};
+use futures::FutureExt;
+
+use super::call::{Metered, panic_message};
 use super::events::EventKind;
 use super::resources::ResourceUsage;
 use super::slot::Slot;
@@ -16,51 +18,76 @@ use crate::config::RestartPolicy;
 impl Inner {
     /// One probe: call the plugin's `health` under the probe timeout, then
     /// update the consecutive counters and the verdict.
+    ///
+    /// Unlike lifecycle calls, health checks run inline on the probe's own
+    /// task rather than on a task of their own: they are the hot periodic
+    /// path, and a probe loop per plugin already isolates one plugin's
+    /// checks from everything else. A check that blocks its thread is caught
+    /// by the watchdog in the resource loop, and one that returns after its
+    /// timeout counts as timed out.
     pub(super) async fn health_check(
         self: &Arc<Self>,
         slot: &Slot,
-    ) -> Result<HealthStatus, ManagerError> {
-        let probe = &slot.settings.health;
-        let Some(instance) = slot.lock().instance.clone() else {
-            return Err(ManagerError::NotLoaded {
-                plugin: slot.name().to_owned(),
-                state: slot.lock().lifecycle,
-            });
+    ) -> Result<Arc<HealthStatus>, ManagerError> {
+        let timeout = slot.settings.health.timeout.0;
+        // Wall-clock time on purpose: a thread blocked inside the check is
+        // measured in real time, whatever the runtime's clock says.
+        let started = std::time::Instant::now();
+        let instance = {
+            let mut state = slot.lock();
+            let Some(instance) = state.instance.clone() else {
+                return Err(ManagerError::NotLoaded {
+                    plugin: slot.name().to_owned(),
+                    state: state.lifecycle,
+                });
+            };
+            state.probe_started = Some(started);
+            instance
         };
-        let result = call_plugin(
-            &self.tasks,
-            &slot.meter,
-            "health",
-            probe.timeout.0,
-            async move { instance.health().await },
-        )
-        .await;
-        let status = match result {
-            Ok(status) => status,
-            Err(e @ CallError::TimedOut { .. }) => {
-                HealthStatus::unhealthy(format!("health check {e}"))
-            }
-            Err(e) => {
-                let message = e.to_string();
+        let call = Metered::new(
+            std::panic::AssertUnwindSafe(instance.health()).catch_unwind(),
+            slot.meter.clone(),
+        );
+        // Most checks answer on their first poll; only those that do not pay
+        // for registering the timeout's timer.
+        let mut call = std::pin::pin!(call);
+        let outcome = match futures::poll!(call.as_mut()) {
+            std::task::Poll::Ready(outcome) => Ok(outcome),
+            std::task::Poll::Pending => tokio::time::timeout(timeout, call).await,
+        };
+        let status = match outcome {
+            Ok(Ok(status)) if started.elapsed() <= timeout => status,
+            Ok(Ok(_)) => HealthStatus::unhealthy(format!(
+                "health check took {}, longer than its {} timeout",
+                humantime::format_duration(started.elapsed()),
+                humantime::format_duration(timeout)
+            )),
+            Ok(Err(panic)) => {
+                let message = format!("health panicked: {}", panic_message(panic));
+                slot.lock().probe_started = None;
                 self.fail(slot, message.clone());
-                return Ok(HealthStatus::unhealthy(message));
+                return Ok(Arc::new(HealthStatus::unhealthy(message)));
             }
+            Err(_) => HealthStatus::unhealthy(format!(
+                "health check did not finish within {}",
+                humantime::format_duration(timeout)
+            )),
         };
-        self.record_probe(slot, &status);
-        Ok(status)
+        Ok(self.record_probe(slot, status))
     }
 
     /// Applies probe semantics: `failure_threshold` unhealthy results in a
     /// row make the verdict unhealthy; once unhealthy, `success_threshold`
     /// good results in a row make it good again. Below a threshold the
-    /// verdict does not change.
-    fn record_probe(self: &Arc<Self>, slot: &Slot, status: &HealthStatus) {
+    /// verdict does not change. Returns the check's own result.
+    fn record_probe(self: &Arc<Self>, slot: &Slot, status: HealthStatus) -> Arc<HealthStatus> {
         let probe = &slot.settings.health;
-        let (previous, verdict, crossed) = {
+        let status = Arc::new(status);
+        let (previous, verdict) = {
             let mut state = slot.lock();
+            state.probe_started = None;
             let previous = state.health.state;
-            let failing = status.state == HealthState::Unhealthy;
-            let verdict = if failing {
+            let verdict = if status.state == HealthState::Unhealthy {
                 state.probe.consecutive_failures += 1;
                 state.probe.consecutive_successes = 0;
                 if state.probe.consecutive_failures >= probe.failure_threshold.get() {
@@ -79,12 +106,16 @@ impl Inner {
                     status.state
                 }
             };
-            state.health = HealthStatus {
-                state: verdict,
-                ..status.clone()
+            // Readers share the check's own result whenever it is the verdict.
+            state.health = if verdict == status.state {
+                status.clone()
+            } else {
+                Arc::new(HealthStatus {
+                    state: verdict,
+                    ..HealthStatus::clone(&status)
+                })
             };
-            let crossed = verdict == HealthState::Unhealthy && previous != HealthState::Unhealthy;
-            (previous, verdict, crossed)
+            (previous, verdict)
         };
         if previous != verdict {
             self.events.emit(
@@ -95,15 +126,38 @@ impl Inner {
                     message: status.message.clone(),
                 },
             );
+            // Like a liveness probe: turning unhealthy counts as a crash when
+            // the policy restarts plugins.
+            if verdict == HealthState::Unhealthy && probe.restart == RestartPolicy::OnFailure {
+                self.fail(
+                    slot,
+                    format!(
+                        "health probe failed {} times in a row: {}",
+                        probe.failure_threshold, status.message
+                    ),
+                );
+            }
         }
-        // Like a liveness probe: an unhealthy verdict counts as a crash when
-        // the policy restarts plugins.
-        if crossed && probe.restart == RestartPolicy::OnFailure {
+        status
+    }
+
+    /// Fails a plugin whose health check has been running for more than
+    /// twice its timeout: it is blocking its thread, so the check's own
+    /// timeout could not fire.
+    pub(super) fn watchdog(self: &Arc<Self>, slot: &Slot) {
+        let limit = slot.settings.health.timeout.0 * 2;
+        let stuck = slot
+            .lock()
+            .probe_started
+            .map(|t| t.elapsed())
+            .filter(|e| *e > limit);
+        if let Some(elapsed) = stuck {
+            slot.lock().probe_started = None;
             self.fail(
                 slot,
                 format!(
-                    "health probe failed {} times in a row: {}",
-                    probe.failure_threshold, status.message
+                    "health check has not returned for {}; the plugin is blocking its thread",
+                    humantime::format_duration(elapsed)
                 ),
             );
         }
@@ -140,6 +194,7 @@ pub(super) fn spawn_monitors(inner: &Arc<Inner>) {
                 _ = ticks.tick() => {
                     for slot in owner.slots.values() {
                         owner.sample_resources(slot);
+                        owner.watchdog(slot);
                     }
                 }
                 () = shutdown.cancelled() => return,

@@ -69,7 +69,8 @@ impl Inner {
             let (old_token, _) = state.new_run();
             old_token.cancel();
             state.failure = None;
-            state.health = vcli_plugin_api::HealthStatus::unknown();
+            state.health = Arc::new(vcli_plugin_api::HealthStatus::unknown());
+            state.probe_started = None;
             state.probe = Default::default();
             PluginContext::new(
                 name,
@@ -289,7 +290,7 @@ impl Inner {
             }
             tracing::warn!(plugin = name, %reason, "plugin failed");
             state.lifecycle = LifecycleState::Failed;
-            state.failure = Some(reason.clone());
+            state.failure = Some(reason.as_str().into());
             state.instance_token.cancel();
             state.instance = None;
             state.started_at = None;

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use super::call::PluginMeter;
 
 /// One sample of what a plugin uses.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct ResourceUsage {
     /// Share of one core spent polling the plugin's futures since the
     /// previous sample (0.0 to the number of cores).

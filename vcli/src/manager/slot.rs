@@ -35,8 +35,11 @@ pub(crate) struct SlotState {
     pub(crate) run_token: CancellationToken,
     /// Owns the tasks spawned through the context during the current run.
     pub(crate) run_tasks: TaskTracker,
-    pub(crate) failure: Option<String>,
-    pub(crate) health: HealthStatus,
+    pub(crate) failure: Option<Arc<str>>,
+    /// The probe's verdict with the last check's message; shared with readers.
+    pub(crate) health: Arc<HealthStatus>,
+    /// When the health check now in flight began, for the watchdog.
+    pub(crate) probe_started: Option<std::time::Instant>,
     pub(crate) probe: ProbeRecord,
     pub(crate) resources: ResourceUsage,
     pub(crate) restarts: u32,
@@ -66,7 +69,8 @@ impl Slot {
                 run_token: CancellationToken::new(),
                 run_tasks: TaskTracker::new(),
                 failure: None,
-                health: HealthStatus::unknown(),
+                health: Arc::new(HealthStatus::unknown()),
+                probe_started: None,
                 probe: ProbeRecord::default(),
                 resources: ResourceUsage::default(),
                 restarts: 0,
