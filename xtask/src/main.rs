@@ -1,1 +1,80 @@
-fn main(){}
+//! Project automation: `cargo xtask test` (what CI runs) and `cargo xtask
+//! bench` (the numbers in BENCHMARKS.md).
+
+mod bench;
+mod features;
+
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "vcli project automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Format check, clippy, every test, and the feature-selection check
+    Test,
+    /// Benchmarks: criterion suites and whole-command comparisons
+    Bench {
+        /// Which benchmark
+        #[arg(value_enum, default_value = "all")]
+        which: bench::Which,
+    },
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Task::Test => test(),
+        Task::Bench { which } => bench::run(which),
+    }
+}
+
+fn test() -> Result<()> {
+    cargo(&["fmt", "--all", "--check"]).context("code is not formatted; run `cargo fmt --all`")?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    cargo(&["test", "--workspace", "--all-targets"])?;
+    cargo(&["test", "--workspace", "--doc"])?;
+    features::check()
+}
+
+/// Runs cargo with `args`, inheriting stdio, and fails if it fails.
+pub(crate) fn cargo(args: &[&str]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!("$ cargo {}", args.join(" "));
+    let status = Command::new(&cargo)
+        .args(args)
+        .status()
+        .with_context(|| format!("cannot run {cargo}"))?;
+    if !status.success() {
+        bail!("`cargo {}` failed with {status}", args.join(" "));
+    }
+    Ok(())
+}
+
+/// Runs cargo with `args` and returns its stdout.
+pub(crate) fn cargo_output(args: &[&str]) -> Result<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!("$ cargo {}", args.join(" "));
+    let output = Command::new(&cargo)
+        .args(args)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run {cargo}"))?;
+    if !output.status.success() {
+        bail!("`cargo {}` failed with {}", args.join(" "), output.status);
+    }
+    String::from_utf8(output.stdout).context("cargo printed non-UTF-8 output")
+}

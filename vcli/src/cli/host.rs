@@ -46,13 +46,13 @@ fn list(catalog: &Catalog, config: &Config, json: bool) -> Result<(), Failure> {
         let rows: Vec<Row<'_>> = infos
             .iter()
             .map(|i| Row {
-                name: &i.name,
-                version: &i.version,
-                command: i.command.as_deref(),
+                name: i.name,
+                version: i.version,
+                command: i.command,
                 enabled: i.enabled,
-                capabilities: &i.capabilities,
+                capabilities: i.capabilities,
                 dependencies: i.dependencies,
-                description: &i.description,
+                description: i.description,
             })
             .collect();
         serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::from)?;
@@ -219,7 +219,7 @@ fn health(
         let rows: Vec<Row<'_>> = results
             .iter()
             .map(|(i, s)| Row {
-                name: &i.name,
+                name: i.name,
                 state: i.state,
                 health: s,
             })

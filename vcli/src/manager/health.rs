@@ -166,7 +166,7 @@ impl Inner {
     pub(super) fn sample_resources(&self, slot: &Slot) -> ResourceUsage {
         let mut state = slot.lock();
         let sample = ResourceUsage::sample(&slot.meter, &state.resources, Instant::now());
-        state.resources = sample.clone();
+        state.resources = sample;
         sample
     }
 }

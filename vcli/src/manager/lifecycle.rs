@@ -332,10 +332,10 @@ impl Inner {
             let Ok(slot) = self.slot(name) else { continue };
             let _op = slot.claim().await;
             let state = slot.lock().lifecycle;
-            if state.can_become(LifecycleState::Unloaded) || state == LifecycleState::Running {
-                if let Err(e) = self.unload_claimed(slot).await {
-                    failures.push((name.to_owned(), e));
-                }
+            if (state.can_become(LifecycleState::Unloaded) || state == LifecycleState::Running)
+                && let Err(e) = self.unload_claimed(slot).await
+            {
+                failures.push((name.to_owned(), e));
             }
         }
         failures

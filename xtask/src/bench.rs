@@ -1,0 +1,117 @@
+//! Benchmarks: the criterion suites, and whole-command comparisons run side
+//! by side in one session with hyperfine.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// Which benchmark to run.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum Which {
+    /// Every benchmark below
+    All,
+    /// Criterion: the manager's load, health check, list, start/stop
+    Manager,
+    /// `vcli plugins list` against a hello-world Rust binary
+    Startup,
+}
+
+pub(crate) fn run(which: Which) -> Result<()> {
+    match which {
+        Which::All => {
+            manager()?;
+            startup()
+        }
+        Which::Manager => manager(),
+        Which::Startup => startup(),
+    }
+}
+
+fn manager() -> Result<()> {
+    crate::cargo(&[
+        "bench",
+        "--package",
+        "vcli",
+        "--no-default-features",
+        "--bench",
+        "manager",
+    ])
+}
+
+/// Startup cost: how much slower than the smallest Rust program is listing
+/// the plugins of the full binary? Both are release builds, timed by
+/// hyperfine in one run so they share the machine's state.
+fn startup() -> Result<()> {
+    crate::cargo(&[
+        "build",
+        "--release",
+        "--package",
+        "vcli",
+        "--package",
+        "xtask",
+        "--bin",
+        "vcli",
+        "--bin",
+        "hello-world",
+    ])?;
+    let target = target_dir()?;
+    let vcli = target.join("release/vcli");
+    let hello = target.join("release/hello-world");
+    let export = target.join("startup.json");
+    hyperfine(&[
+        "--shell=none",
+        "--warmup",
+        "50",
+        "--runs",
+        "500",
+        "--export-json",
+        path(&export)?,
+        "--command-name",
+        "hello-world",
+        path(&hello)?,
+        "--command-name",
+        "vcli plugins list",
+        &format!("{} plugins list", path(&vcli)?),
+    ])?;
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&export)?)?;
+    let mean = |i: usize| {
+        report["results"][i]["mean"]
+            .as_f64()
+            .context("hyperfine reported no mean")
+    };
+    let (hello_mean, vcli_mean) = (mean(0)?, mean(1)?);
+    println!(
+        "startup: hello-world {:.3} ms, vcli plugins list {:.3} ms, ratio {:.2}x (target: at most 2x)",
+        hello_mean * 1e3,
+        vcli_mean * 1e3,
+        vcli_mean / hello_mean
+    );
+    Ok(())
+}
+
+fn hyperfine(args: &[&str]) -> Result<()> {
+    let status = Command::new("hyperfine")
+        .args(args)
+        .status()
+        .context("cannot run hyperfine; install it with `apt-get install hyperfine`")?;
+    if !status.success() {
+        bail!("hyperfine failed with {status}");
+    }
+    Ok(())
+}
+
+fn target_dir() -> Result<PathBuf> {
+    let meta = crate::cargo_output(&["metadata", "--format-version", "1", "--no-deps"])?;
+    let meta: serde_json::Value = serde_json::from_str(&meta)?;
+    Ok(PathBuf::from(
+        meta["target_directory"]
+            .as_str()
+            .context("cargo metadata has no target directory")?,
+    ))
+}
+
+fn path(p: &Path) -> Result<&str> {
+    p.to_str()
+        .with_context(|| format!("path is not UTF-8: {}", p.display()))
+}
