@@ -1,1 +1,196 @@
-//! placeholder
+//! The Kubernetes plugin for vcli: `get`, `describe` and `logs` as operators
+//! know them from kubectl, an API-server health check, and a live TUI view
+//! kept current by watchers.
+//!
+//! Every connection goes through the host's [`NetworkService`]: the kube
+//! client is built on a connector that asks the host before connecting and
+//! counts the bytes (see `connector.rs` and `client.rs`).
+
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use vcli_plugin_api::{
+    Capability, CancellationToken, DescribePlugin, HealthStatus, Metadata, NetworkService, Output, Plugin,
+    PluginConfig, PluginContext, PluginError, View, async_trait, register_plugin,
+};
+
+mod cli;
+mod client;
+mod columns;
+mod connector;
+mod describe;
+mod describe_objects;
+mod error;
+mod format;
+mod get;
+mod health;
+mod kubeconfig;
+mod logs;
+mod model;
+mod printers;
+mod resources;
+mod ring;
+mod settings;
+mod tabwriter;
+mod view;
+mod watch;
+
+pub use model::{ConnectionStatus, DeploymentState, KubeModel, PodRow, SharedModel};
+pub use printers::{PodSummary, human_duration, pod_summary};
+pub use settings::Settings;
+pub use view::{KubeView, ViewState, render};
+
+/// The plugin: `vcli k8s ...` and the Kubernetes tab of the TUI.
+#[derive(Debug)]
+pub struct KubernetesPlugin {
+    inner: OnceLock<Inner>,
+    model: SharedModel,
+    /// Cancels the running watchers; a child of the context's token so that
+    /// `stop` then `start` works without the host's token being renewed.
+    running: Mutex<Option<CancellationToken>>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    ctx: PluginContext,
+    settings: Settings,
+    options: settings::ConnectOptions,
+    network: NetworkService,
+    /// The client `health` reuses between checks (built on first use).
+    health_conn: tokio::sync::Mutex<Option<client::Conn>>,
+}
+
+impl KubernetesPlugin {
+    fn inner(&self) -> Result<&Inner, PluginError> {
+        self.inner
+            .get()
+            .ok_or_else(|| PluginError::failed("the kubernetes plugin is not initialized"))
+    }
+
+    /// The model the view draws, shared with the watchers.
+    pub fn model(&self) -> SharedModel {
+        self.model.clone()
+    }
+
+    /// Whether the configuration asks the view to watch all namespaces.
+    fn all_namespaces(&self) -> bool {
+        self.inner.get().and_then(|i| i.settings.namespace.as_deref()) == Some("*")
+    }
+}
+
+#[async_trait]
+impl Plugin for KubernetesPlugin {
+    async fn initialize(&self, ctx: PluginContext, config: PluginConfig) -> Result<(), PluginError> {
+        let settings: Settings = config.parse()?;
+        settings.validate()?;
+        ctx.require(Capability::KubernetesApi, "talking to the Kubernetes API")?;
+        let network = ctx.network()?;
+        let options = settings::ConnectOptions::from_settings(&settings);
+        let inner = Inner { ctx, settings, options, network, health_conn: tokio::sync::Mutex::new(None) };
+        self.inner
+            .set(inner)
+            .map_err(|_| PluginError::failed("the kubernetes plugin was initialized twice"))
+    }
+
+    async fn start(&self) -> Result<(), PluginError> {
+        let inner = self.inner()?;
+        let token = inner.ctx.cancellation().child_token();
+        if let Some(old) = self.running.lock().unwrap_or_else(PoisonError::into_inner).replace(token.clone()) {
+            old.cancel();
+        }
+        let options = inner.options.clone();
+        let network = inner.network.clone();
+        let model = self.model.clone();
+        let all = self.all_namespaces();
+        inner.ctx.spawn("k8s-watchers", async move {
+            let connected = tokio::select! {
+                () = token.cancelled() => return,
+                c = client::connect(&options, network) => c,
+            };
+            match connected {
+                Ok(conn) => watch::run(conn, model, all, token).await,
+                Err(e) => model.lock().connection = ConnectionStatus::Error(e.to_string()),
+            }
+        })
+    }
+
+    async fn stop(&self) -> Result<(), PluginError> {
+        if let Some(token) = self.running.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            token.cancel();
+        }
+        Ok(())
+    }
+
+    async fn health(&self) -> HealthStatus {
+        let Ok(inner) = self.inner() else {
+            return HealthStatus::unknown();
+        };
+        let mut cached = inner.health_conn.lock().await;
+        if cached.is_none() {
+            match client::connect(&inner.options, inner.network.clone()).await {
+                Ok(conn) => *cached = Some(conn),
+                Err(e) => return HealthStatus::unhealthy(e.to_string()),
+            }
+        }
+        let Some(conn) = cached.as_ref() else {
+            return HealthStatus::unknown();
+        };
+        let probe = health::probe(conn).await;
+        if let Some(v) = &probe.version {
+            self.model.lock().server_version = Some(v.clone());
+        }
+        health::status(conn, &probe)
+    }
+
+    async fn run_command(&self, matches: &clap::ArgMatches, out: &mut Output) -> Result<(), PluginError> {
+        let inner = self.inner()?;
+        let Some((name, sub)) = matches.subcommand() else {
+            return Err(PluginError::Usage(
+                "error: a subcommand is required: contexts, get, describe, logs or health".to_owned(),
+            ));
+        };
+        let options = cli::connect_options(sub, &inner.options)?;
+        if name == "contexts" {
+            return get::contexts(&options, out);
+        }
+        let conn = client::connect(&options, inner.network.clone()).await?;
+        match name {
+            "get" => get::run(&conn, sub, out, inner.ctx.cancellation()).await,
+            "describe" => describe_objects::run(&conn, sub, out).await,
+            "logs" => logs::run(&conn, &inner.ctx, sub, out).await,
+            "health" => health::run(&conn, out).await,
+            other => Err(PluginError::Usage(format!("error: unknown command \"{other}\" for \"vcli k8s\""))),
+        }
+    }
+
+    fn view(&self) -> Option<Box<dyn View>> {
+        Some(Box::new(KubeView::new(self.model.clone())))
+    }
+}
+
+impl DescribePlugin for KubernetesPlugin {
+    const METADATA: Metadata = Metadata::new("kubernetes", env!("CARGO_PKG_VERSION"))
+        .description("Kubernetes: get, describe and logs as kubectl prints them, API health, and a live view")
+        .authors(&["vcli developers"])
+        .tags(&["kubernetes", "k8s", "kubectl", "pods", "logs"])
+        .command("k8s")
+        .capabilities(&[
+            Capability::Network,
+            Capability::KubernetesApi,
+            Capability::CliCommands,
+            Capability::TuiRendering,
+        ]);
+
+    fn command() -> Option<clap::Command> {
+        Some(cli::command())
+    }
+
+    fn create() -> Self {
+        KubernetesPlugin {
+            inner: OnceLock::new(),
+            model: SharedModel::new(KubeModel::new("", None)),
+            running: Mutex::new(None),
+        }
+    }
+}
+
+register_plugin!(KubernetesPlugin);

@@ -1,1 +1,171 @@
-//! placeholder
+//! Prometheus for vcli: PromQL, targets, alerts, rules and status from the
+//! CLI (`vcli prom ...`), the server's health, and a live TUI view.
+//!
+//! The plugin talks to Prometheus with `prometheus-http-query` over a reqwest
+//! client built on the host's metered network service: every connection is
+//! authorized by the user's policy first, and the bytes of every request and
+//! answer are counted. Configuration lives in `[plugins.prometheus.config]`:
+//!
+//! ```toml
+//! [plugins.prometheus.config]
+//! url = "https://prometheus.example.com"  # else $PROMETHEUS_URL, else http://localhost:9090
+//! timeout = "10s"                         # per command, retries included
+//! refresh = "15s"                         # the TUI view's refresh interval
+//! bearer_token = "..."                    # or basic_auth = { username = "...", password = "..." }
+//! ```
+
+mod cli;
+mod client;
+mod config;
+mod connector;
+mod error;
+mod format;
+mod graph;
+mod health;
+mod labels;
+mod model;
+mod query;
+mod rules;
+mod status;
+mod targets;
+mod time;
+pub mod view;
+
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use vcli_plugin_api::{
+    Capability, CancellationToken, DescribePlugin, HealthStatus, Metadata, Output, Plugin,
+    PluginConfig, PluginContext, PluginError, View, async_trait, register_plugin,
+};
+
+use crate::client::{Api, Connector};
+use crate::config::{DEFAULT_TIMEOUT, Settings, URL_ENV, resolve_url};
+use crate::health::FailureTracker;
+use crate::model::ViewState;
+pub use crate::view::{PromModel, render};
+
+/// The Prometheus plugin. Construct it with [`DescribePlugin::create`]; the
+/// host drives it through [`Plugin`].
+#[derive(Debug, Default)]
+pub struct PrometheusPlugin {
+    runtime: OnceLock<Runtime>,
+    views: Arc<ViewState>,
+    /// Cancels the view's refresh task; a fresh token per `start`, so the
+    /// plugin can be stopped and started again.
+    refresh: Mutex<Option<CancellationToken>>,
+}
+
+/// What `initialize` sets up.
+#[derive(Debug)]
+pub(crate) struct Runtime {
+    pub(crate) ctx: PluginContext,
+    pub(crate) settings: Settings,
+    pub(crate) connector: Connector,
+    /// The server from the configuration (or the environment), used when no
+    /// `--url` is given, by the health check and by the view.
+    pub(crate) api: Api,
+    pub(crate) failures: Arc<FailureTracker>,
+}
+
+impl PrometheusPlugin {
+    fn runtime(&self) -> Result<&Runtime, PluginError> {
+        self.runtime
+            .get()
+            .ok_or_else(|| PluginError::failed("the prometheus plugin is not initialized"))
+    }
+}
+
+#[async_trait]
+impl Plugin for PrometheusPlugin {
+    async fn initialize(&self, ctx: PluginContext, config: PluginConfig) -> Result<(), PluginError> {
+        let settings: Settings = config.parse()?;
+        let auth = settings.auth()?;
+        // reqwest is built without a default crypto provider; ring is the
+        // one this workspace compiles. Another plugin may have installed it
+        // already, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let network = ctx.network()?;
+        let failures = Arc::new(FailureTracker::default());
+        let connector = Connector::new(network, &auth, Arc::clone(&failures))?;
+        let url = resolve_url(None, settings.url.as_deref(), std::env::var(URL_ENV).ok());
+        let timeout = settings.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let api = connector.api(&url, timeout).map_err(|e| match e {
+            // A bad URL here came from the configuration or the environment.
+            error::PromError::InvalidUrl { .. } => PluginError::Config(format!("{e} (from the configuration or ${URL_ENV})")),
+            other => other.into(),
+        })?;
+        self.views.set_url(api.url());
+        let runtime = Runtime {
+            ctx,
+            settings,
+            connector,
+            api,
+            failures,
+        };
+        self.runtime
+            .set(runtime)
+            .map_err(|_| PluginError::failed("the prometheus plugin is already initialized"))
+    }
+
+    async fn start(&self) -> Result<(), PluginError> {
+        let runtime = self.runtime()?;
+        let cancel = runtime.ctx.cancellation().child_token();
+        let task = model::refresh_loop(
+            runtime.api.clone(),
+            Arc::clone(&self.views),
+            runtime.settings.refresh(),
+            cancel.clone(),
+        );
+        runtime.ctx.spawn("prometheus-view-refresh", task)?;
+        let previous = self.refresh.lock().unwrap_or_else(PoisonError::into_inner).replace(cancel);
+        if let Some(previous) = previous {
+            previous.cancel();
+        }
+        Ok(())
+    }
+
+    async fn stop(&self) -> Result<(), PluginError> {
+        if let Some(cancel) = self.refresh.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            cancel.cancel();
+        }
+        Ok(())
+    }
+
+    async fn health(&self) -> HealthStatus {
+        match self.runtime.get() {
+            Some(runtime) => health::check(&runtime.api, &runtime.failures).await,
+            None => HealthStatus::unknown(),
+        }
+    }
+
+    async fn run_command(&self, matches: &clap::ArgMatches, out: &mut Output) -> Result<(), PluginError> {
+        cli::run(self.runtime()?, &self.views, matches, out).await
+    }
+
+    fn view(&self) -> Option<Box<dyn View>> {
+        Some(Box::new(view::PromView::new(Arc::clone(&self.views))))
+    }
+}
+
+impl DescribePlugin for PrometheusPlugin {
+    const METADATA: Metadata = Metadata::new("prometheus", env!("CARGO_PKG_VERSION"))
+        .description("Prometheus: PromQL queries, targets, alerts, rules and server status, with a live TUI view")
+        .tags(&["prometheus", "promql", "metrics", "monitoring", "alerts"])
+        .command("prom")
+        .capabilities(&[
+            Capability::Network,
+            Capability::PrometheusApi,
+            Capability::CliCommands,
+            Capability::TuiRendering,
+        ]);
+
+    fn command() -> Option<clap::Command> {
+        Some(cli::command())
+    }
+
+    fn create() -> Self {
+        PrometheusPlugin::default()
+    }
+}
+
+register_plugin!(PrometheusPlugin);
