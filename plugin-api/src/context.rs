@@ -31,6 +31,123 @@ pub trait HostServices: Send + Sync + fmt::Debug {
 
     /// The network service for `plugin`, if network access is granted.
     fn network(&self, plugin: &str) -> Result<NetworkService, PluginError>;
+
+    /// The filesystem service for `plugin`, rooted in its granted directories.
+    /// Hosts without one (a plugin's own test harness) refuse.
+    fn filesystem(&self, plugin: &str) -> Result<FileSystemService, PluginError> {
+        Err(PluginError::failed(format!(
+            "this host gives plugin {plugin} no filesystem service"
+        )))
+    }
+
+    /// The process service for `plugin`: children are killed when it stops.
+    /// Hosts without one refuse.
+    fn processes(&self, plugin: &str) -> Result<ProcessService, PluginError> {
+        Err(PluginError::failed(format!(
+            "this host gives plugin {plugin} no process service"
+        )))
+    }
+}
+
+/// A byte stream the host opened for a plugin: counted, throttled, and
+/// closed when the plugin is terminated.
+pub trait NetworkIo: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> NetworkIo for T {}
+
+/// A boxed [`NetworkIo`].
+pub type BoxedIo = Box<dyn NetworkIo>;
+
+/// The host's implementation behind [`FileSystemService`].
+pub trait FileSystemAccess: Send + Sync + fmt::Debug {
+    /// Resolves `path` (relative to the first root, or absolute) to a path
+    /// inside a granted root, refusing `..`, absolute escapes and symlinks
+    /// that leave the root.
+    fn resolve(&self, path: &std::path::Path) -> Result<std::path::PathBuf, PluginError>;
+}
+
+/// Files below the directories the policy grants the plugin.
+#[derive(Clone, Debug)]
+pub struct FileSystemService {
+    access: Arc<dyn FileSystemAccess>,
+}
+
+impl FileSystemService {
+    /// Wraps a host implementation.
+    pub fn new(access: Arc<dyn FileSystemAccess>) -> Self {
+        FileSystemService { access }
+    }
+
+    /// The checked path inside a granted root.
+    ///
+    /// # Errors
+    ///
+    /// [`PluginError::CapabilityDenied`] for a path outside every root.
+    pub fn resolve(
+        &self,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<std::path::PathBuf, PluginError> {
+        self.access.resolve(path.as_ref())
+    }
+
+    /// Reads a whole file inside a granted root.
+    ///
+    /// # Errors
+    ///
+    /// An out-of-scope path, or the I/O error.
+    pub fn read(&self, path: impl AsRef<std::path::Path>) -> Result<Vec<u8>, PluginError> {
+        Ok(std::fs::read(self.resolve(path)?)?)
+    }
+
+    /// Writes a whole file inside a granted root.
+    ///
+    /// # Errors
+    ///
+    /// An out-of-scope path, or the I/O error.
+    pub fn write(
+        &self,
+        path: impl AsRef<std::path::Path>,
+        contents: &[u8],
+    ) -> Result<(), PluginError> {
+        Ok(std::fs::write(self.resolve(path)?, contents)?)
+    }
+}
+
+/// The host's implementation behind [`ProcessService`].
+pub trait ProcessLauncher: Send + Sync + fmt::Debug {
+    /// Runs `program` with `args` to completion and returns its output. The
+    /// child is killed if the plugin stops first.
+    fn run(
+        &self,
+        program: &str,
+        args: &[String],
+    ) -> BoxFuture<'static, Result<std::process::Output, PluginError>>;
+}
+
+/// Child processes owned by the plugin.
+#[derive(Clone, Debug)]
+pub struct ProcessService {
+    launcher: Arc<dyn ProcessLauncher>,
+}
+
+impl ProcessService {
+    /// Wraps a host implementation.
+    pub fn new(launcher: Arc<dyn ProcessLauncher>) -> Self {
+        ProcessService { launcher }
+    }
+
+    /// Runs a program to completion; it is killed if the plugin stops first.
+    ///
+    /// # Errors
+    ///
+    /// The program cannot be started, or the plugin stopped.
+    pub async fn run(
+        &self,
+        program: &str,
+        args: &[String],
+    ) -> Result<std::process::Output, PluginError> {
+        self.launcher.run(program, args).await
+    }
 }
 
 /// The plugin-facing side of network access: every connection a plugin opens
@@ -53,6 +170,13 @@ pub trait NetworkMeter: Send + Sync + fmt::Debug {
     fn record_sent(&self, bytes: u64);
     /// Counts bytes received by the plugin.
     fn record_received(&self, bytes: u64);
+    /// Opens a TCP connection to `host:port` that is authorized, counted,
+    /// throttled and closed when the plugin is terminated.
+    /// Hosts without metered connections refuse.
+    fn connect(&self, host: &str, port: u16) -> BoxFuture<'static, Result<BoxedIo, PluginError>> {
+        let message = format!("this host opens no metered connections (to {host}:{port})");
+        Box::pin(async move { Err(PluginError::failed(message)) })
+    }
 }
 
 impl NetworkService {
@@ -79,6 +203,18 @@ impl NetworkService {
     /// Counts `bytes` received.
     pub fn record_received(&self, bytes: u64) {
         self.meter.record_received(bytes);
+    }
+
+    /// Opens a metered TCP connection: authorized against the policy's
+    /// network scope, every byte counted, throughput limited, and closed when
+    /// the plugin is terminated. Build HTTP clients on it where the client
+    /// lets you supply the connection.
+    ///
+    /// # Errors
+    ///
+    /// An out-of-scope host, or the connection error.
+    pub async fn connect(&self, host: &str, port: u16) -> Result<BoxedIo, PluginError> {
+        self.meter.connect(host, port).await
     }
 }
 
@@ -175,6 +311,26 @@ impl PluginContext {
             return Err(PluginError::Cancelled);
         }
         self.services.spawn(&self.plugin, name, Box::pin(task))
+    }
+
+    /// The filesystem service, if [`Capability::Filesystem`] is granted.
+    ///
+    /// # Errors
+    ///
+    /// [`PluginError::CapabilityDenied`] when it is not.
+    pub fn filesystem(&self) -> Result<FileSystemService, PluginError> {
+        self.require(Capability::Filesystem, "reading and writing files")?;
+        self.services.filesystem(&self.plugin)
+    }
+
+    /// The process service, if [`Capability::ProcessExecution`] is granted.
+    ///
+    /// # Errors
+    ///
+    /// [`PluginError::CapabilityDenied`] when it is not.
+    pub fn processes(&self) -> Result<ProcessService, PluginError> {
+        self.require(Capability::ProcessExecution, "running programs")?;
+        self.services.processes(&self.plugin)
     }
 
     /// The metered network service, if [`Capability::Network`] is granted.

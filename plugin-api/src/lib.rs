@@ -100,7 +100,10 @@ pub use capability::{Capability, UnknownCapability};
 pub use clap;
 pub use command::{Output, OutputStyle};
 pub use config::{PluginConfig, line_column};
-pub use context::{HostServices, NetworkMeter, NetworkService, PluginContext};
+pub use context::{
+    BoxedIo, FileSystemAccess, FileSystemService, HostServices, NetworkIo, NetworkMeter,
+    NetworkService, PluginContext, ProcessLauncher, ProcessService,
+};
 pub use error::{BoxError, PluginError};
 pub use health::{HealthState, HealthStatus};
 pub use lifecycle::LifecycleState;

@@ -5,6 +5,7 @@
 mod args;
 mod host;
 mod plugin;
+mod sandbox;
 mod table;
 
 use std::io::{IsTerminal, Write};
@@ -133,6 +134,13 @@ fn dispatch(
             args::HostCommand::Version { json } => host::version(catalog, json),
             args::HostCommand::Completions { shell } => host::completions(catalog, shell),
             args::HostCommand::Man => host::man(catalog),
+            args::HostCommand::Policy(args::PolicyCommand::Check { file }) => {
+                let config = match file {
+                    Some(path) => Config::load(Some(&path))?,
+                    None => load_config()?,
+                };
+                sandbox::check(catalog, &config)
+            }
         };
     }
     let registration = catalog

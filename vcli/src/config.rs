@@ -136,6 +136,12 @@ pub struct PluginSettings {
     pub enabled: bool,
     /// Its health probe.
     pub health: ProbeSettings,
+    /// Capabilities and scopes the sandbox grants it.
+    pub policy: crate::policy::CapabilityPolicy,
+    /// Its resource budgets.
+    pub limits: crate::policy::Limits,
+    /// When violations terminate it.
+    pub violations: crate::policy::ViolationPolicy,
     /// Its own table, parsed by the plugin (kept as raw TOML here).
     pub config: Option<toml::Table>,
 }
@@ -145,6 +151,9 @@ impl Default for PluginSettings {
         PluginSettings {
             enabled: true,
             health: ProbeSettings::default(),
+            policy: Default::default(),
+            limits: Default::default(),
+            violations: Default::default(),
             config: None,
         }
     }
@@ -154,6 +163,7 @@ impl Default for PluginSettings {
 #[serde(default, deny_unknown_fields)]
 struct FileSchema {
     manager: ManagerSettings,
+    policy: crate::policy::GlobalPolicy,
     plugins: BTreeMap<toml::Spanned<String>, PluginSettings>,
 }
 
@@ -165,6 +175,8 @@ pub struct Config {
     text: Arc<str>,
     /// `[manager]`.
     pub manager: ManagerSettings,
+    /// `[policy]`.
+    pub policy: crate::policy::GlobalPolicy,
     plugins: BTreeMap<String, (PluginSettings, usize)>,
 }
 
@@ -225,6 +237,7 @@ impl Config {
             path: path.map(Path::to_path_buf),
             text: text.into(),
             manager: schema.manager,
+            policy: schema.policy,
             plugins,
         })
     }

@@ -8,6 +8,8 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod manager;
+pub mod policy;
+pub mod sandbox;
 
 pub use catalog::Catalog;
 pub use cli::run;

@@ -6,9 +6,11 @@ mod call;
 mod events;
 mod health;
 mod lifecycle;
+mod network;
 mod resources;
 mod services;
 mod slot;
+mod violations;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,9 +26,11 @@ pub use call::CallError;
 pub(crate) use call::panic_message as panic_text;
 pub use events::{EVENT_BUFFER, EVENT_CAPACITY, Event, EventKind};
 pub use resources::ResourceUsage;
+pub use violations::{Resource, VIOLATION_HISTORY, Violation, ViolationKind};
 
 use crate::catalog::{Catalog, CatalogError};
 use crate::config::Config;
+use crate::sandbox::memory::PluginId;
 use events::EventBus;
 use slot::Slot;
 
@@ -46,6 +50,9 @@ pub enum ManagerError {
         /// The state the operation needs to reach.
         to: LifecycleState,
     },
+    /// The policy refuses a capability the plugin needs.
+    #[error(transparent)]
+    CapabilityRefused(#[from] crate::policy::Refusal),
     /// The configuration disables the plugin.
     #[error(
         "plugin {0:?} is disabled; set `enabled = true` under [plugins.{0}] in the config file"
@@ -112,7 +119,7 @@ impl ManagerError {
     /// their configuration, 1 otherwise.
     pub fn exit_code(&self) -> u8 {
         match self {
-            ManagerError::Disabled(_) => 2,
+            ManagerError::Disabled(_) | ManagerError::CapabilityRefused(_) => 2,
             ManagerError::Plugin { source, .. } => source.exit_code(),
             _ => 1,
         }
@@ -175,6 +182,7 @@ pub(crate) struct Inner {
     /// Cancelled at shutdown; every instance token is its child.
     shutdown: CancellationToken,
     services: Arc<services::Services>,
+    violations: violations::ViolationLog,
 }
 
 impl Manager {
@@ -182,11 +190,17 @@ impl Manager {
     /// is constructed until a plugin is loaded.
     pub fn new(catalog: Catalog, config: Config) -> Manager {
         let inner = Arc::new_cyclic(|weak| {
+            // Plugin ids index the tracking allocator's counters; 0 is the host.
             let slots = catalog
                 .iter()
-                .map(|r| {
+                .enumerate()
+                .map(|(i, r)| {
                     let name = r.metadata().name;
-                    (name, Slot::new(r, config.plugin(name)))
+                    let id = u16::try_from(i + 1)
+                        .ok()
+                        .and_then(PluginId::new)
+                        .unwrap_or(PluginId::HOST);
+                    (name, Slot::new(r, config.plugin(name), id))
                 })
                 .collect();
             Inner {
@@ -197,6 +211,7 @@ impl Manager {
                 tasks: TaskTracker::new(),
                 shutdown: CancellationToken::new(),
                 services: Arc::new(services::Services::new(weak.clone())),
+                violations: violations::ViolationLog::default(),
             }
         });
         Manager { inner }
@@ -382,12 +397,41 @@ impl Manager {
         self.inner.slots.values().map(Slot::info).collect()
     }
 
+    /// The last [`VIOLATION_HISTORY`] violations, oldest first: of `plugin`,
+    /// or of all plugins.
+    ///
+    /// # Errors
+    ///
+    /// The plugin is unknown.
+    pub fn violations(&self, plugin: Option<&str>) -> Result<Vec<Arc<Violation>>, ManagerError> {
+        Ok(match plugin {
+            Some(name) => self.inner.slot(name)?.lock().violations.snapshot(),
+            None => self.inner.violations.snapshot(),
+        })
+    }
+
+    /// The capabilities the policy grants `name` (an error if it refuses one
+    /// the plugin needs).
+    ///
+    /// # Errors
+    ///
+    /// The plugin is unknown, or the policy refuses a capability.
+    pub fn granted(&self, name: &str) -> Result<Vec<Capability>, ManagerError> {
+        let slot = self.inner.slot(name)?;
+        Ok(slot
+            .settings
+            .policy
+            .grant(&self.inner.config.policy, slot.registration.metadata())?)
+    }
+
     /// A fresh TUI view from `name`'s instance, if it has one.
     pub fn view(&self, name: &str) -> Option<Box<dyn vcli_plugin_api::View>> {
         let instance = self.inner.slot(name).ok()?.lock().instance.clone()?;
-        call::call_plugin_sync("view", || instance.view())
-            .ok()
-            .flatten()
+        call::call_plugin_sync_as(self.inner.slot(name).ok()?.meter.id, "view", || {
+            instance.view()
+        })
+        .ok()
+        .flatten()
     }
 
     /// Starts the background loops: one health probe per plugin and the

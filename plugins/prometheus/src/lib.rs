@@ -14,6 +14,7 @@
 //! bearer_token = "..."                    # or basic_auth = { username = "...", password = "..." }
 //! ```
 
+mod answer;
 mod cli;
 mod client;
 mod config;
@@ -34,7 +35,7 @@ pub mod view;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use vcli_plugin_api::{
-    Capability, CancellationToken, DescribePlugin, HealthStatus, Metadata, Output, Plugin,
+    CancellationToken, Capability, DescribePlugin, HealthStatus, Metadata, Output, Plugin,
     PluginConfig, PluginContext, PluginError, View, async_trait, register_plugin,
 };
 
@@ -77,7 +78,11 @@ impl PrometheusPlugin {
 
 #[async_trait]
 impl Plugin for PrometheusPlugin {
-    async fn initialize(&self, ctx: PluginContext, config: PluginConfig) -> Result<(), PluginError> {
+    async fn initialize(
+        &self,
+        ctx: PluginContext,
+        config: PluginConfig,
+    ) -> Result<(), PluginError> {
         let settings: Settings = config.parse()?;
         let auth = settings.auth()?;
         // reqwest is built without a default crypto provider; ring is the
@@ -87,11 +92,13 @@ impl Plugin for PrometheusPlugin {
         let network = ctx.network()?;
         let failures = Arc::new(FailureTracker::default());
         let connector = Connector::new(network, &auth, Arc::clone(&failures))?;
-        let url = resolve_url(None, settings.url.as_deref(), std::env::var(URL_ENV).ok());
+        let url = resolve_url(settings.url.as_deref(), std::env::var(URL_ENV).ok());
         let timeout = settings.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let api = connector.api(&url, timeout).map_err(|e| match e {
             // A bad URL here came from the configuration or the environment.
-            error::PromError::InvalidUrl { .. } => PluginError::Config(format!("{e} (from the configuration or ${URL_ENV})")),
+            error::PromError::InvalidUrl { .. } => {
+                PluginError::Config(format!("{e} (from the configuration or ${URL_ENV})"))
+            }
             other => other.into(),
         })?;
         self.views.set_url(api.url());
@@ -117,7 +124,11 @@ impl Plugin for PrometheusPlugin {
             cancel.clone(),
         );
         runtime.ctx.spawn("prometheus-view-refresh", task)?;
-        let previous = self.refresh.lock().unwrap_or_else(PoisonError::into_inner).replace(cancel);
+        let previous = self
+            .refresh
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replace(cancel);
         if let Some(previous) = previous {
             previous.cancel();
         }
@@ -125,7 +136,12 @@ impl Plugin for PrometheusPlugin {
     }
 
     async fn stop(&self) -> Result<(), PluginError> {
-        if let Some(cancel) = self.refresh.lock().unwrap_or_else(PoisonError::into_inner).take() {
+        if let Some(cancel) = self
+            .refresh
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
             cancel.cancel();
         }
         Ok(())
@@ -138,7 +154,11 @@ impl Plugin for PrometheusPlugin {
         }
     }
 
-    async fn run_command(&self, matches: &clap::ArgMatches, out: &mut Output) -> Result<(), PluginError> {
+    async fn run_command(
+        &self,
+        matches: &clap::ArgMatches,
+        out: &mut Output,
+    ) -> Result<(), PluginError> {
         cli::run(self.runtime()?, &self.views, matches, out).await
     }
 

@@ -8,6 +8,7 @@
 
 mod behaving;
 mod broken;
+mod sandboxed;
 
 pub use behaving::{Dependent, STEADY_CREATED, STEADY_LIVE, Steady, SteadyCounters};
 pub use broken::{
@@ -15,19 +16,29 @@ pub use broken::{
     HangsInStop, PanicsInHealth, PanicsInStart, Sickly, SpawnsPanickingTask,
 };
 
+pub use sandboxed::{
+    BURNER_SPUN_NANOS, CpuBurner, MemoryLeaker, NetworkFlooder, OVERREACHER_RESULT, Overreacher,
+    SPAWNER_REFUSED, SPAWNER_STARTED, TaskSpawner,
+};
+
 /// Names of every plugin in this crate.
 pub const ALL: &[&str] = &[
     "blocks-in-health",
     "blocks-thread",
+    "cpu-burner",
     "cycle-a",
     "cycle-b",
     "dependent",
     "flappy",
     "hangs-in-health",
     "hangs-in-stop",
+    "memory-leaker",
+    "network-flooder",
+    "overreacher",
     "panics-in-health",
     "panics-in-start",
     "sickly",
     "spawns-panicking-task",
     "steady",
+    "task-spawner",
 ];

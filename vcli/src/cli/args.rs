@@ -40,6 +40,9 @@ pub(crate) enum HostCommand {
     /// Inspect the plugins linked into this binary
     #[command(subcommand)]
     Plugins(PluginsCommand),
+    /// Check the sandbox policy in a config file
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Print the host, plugin API and plugin versions
     Version {
         /// Print JSON
@@ -71,6 +74,14 @@ pub(crate) enum PluginsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Show recorded sandbox violations (the last 100, kept across runs)
+    Violations {
+        /// Only this plugin's
+        name: Option<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Initialize plugins and run one health check each
     Health {
         /// Only this plugin
@@ -78,6 +89,15 @@ pub(crate) enum PluginsCommand {
         /// Print JSON
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PolicyCommand {
+    /// Validate the policy and explain, plugin by plugin, what it grants and limits
+    Check {
+        /// The file to check [default: the config file in use]
+        file: Option<PathBuf>,
     },
 }
 

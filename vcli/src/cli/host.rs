@@ -23,6 +23,9 @@ pub(crate) fn plugins(
         PluginsCommand::List { json } => list(catalog, &config, json),
         PluginsCommand::Info { name, json } => info(catalog, config, &name, json),
         PluginsCommand::Health { name, json } => health(catalog, config, name.as_deref(), json),
+        PluginsCommand::Violations { name, json } => {
+            super::sandbox::violations(catalog, name.as_deref(), json)
+        }
     }
 }
 
@@ -203,6 +206,7 @@ fn health(
         });
         let results = futures::future::join_all(checks).await;
         manager.shutdown().await;
+        super::sandbox::persist(&manager);
         results
             .into_iter()
             .filter_map(|(info, status)| info.map(|i| (i, status)))

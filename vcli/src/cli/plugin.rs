@@ -60,6 +60,7 @@ pub(crate) fn run_command(
         for (plugin, error) in manager.shutdown().await {
             tracing::warn!(plugin, %error, "did not shut down cleanly");
         }
+        super::sandbox::persist(&manager);
         result
     });
     // Flush whatever the command wrote, even when it failed part way.

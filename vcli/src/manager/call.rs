@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use tokio_util::task::TaskTracker;
 
+use crate::sandbox::memory::{self, PluginId};
+use crate::sandbox::throttle::{NetCounters, Throttle};
+
 /// Why a call into a plugin produced no result.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
@@ -38,18 +41,33 @@ pub enum CallError {
 }
 
 /// What the host measures per plugin, shared by every task that runs its code.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct PluginMeter {
+    /// Whom allocations made while polling the plugin are charged to.
+    pub(crate) id: PluginId,
     /// Nanoseconds spent inside `poll` of the plugin's futures.
     pub(crate) poll_nanos: AtomicU64,
     /// Live tasks spawned through the plugin's context.
     pub(crate) live_tasks: AtomicUsize,
     /// Tasks spawned through the plugin's context since start-up.
     pub(crate) spawned_tasks: AtomicU64,
-    /// Bytes sent through the network service.
-    pub(crate) bytes_sent: AtomicU64,
-    /// Bytes received through the network service.
-    pub(crate) bytes_received: AtomicU64,
+    /// Bytes through the network service.
+    pub(crate) net: Arc<NetCounters>,
+    /// The network throughput limit, shared by all the plugin's connections.
+    pub(crate) throttle: Option<Arc<Throttle>>,
+}
+
+impl PluginMeter {
+    pub(crate) fn new(id: PluginId, throttle: Option<Arc<Throttle>>) -> Self {
+        PluginMeter {
+            id,
+            poll_nanos: AtomicU64::new(0),
+            live_tasks: AtomicUsize::new(0),
+            spawned_tasks: AtomicU64::new(0),
+            net: Arc::default(),
+            throttle,
+        }
+    }
 }
 
 pin_project_lite::pin_project! {
@@ -72,6 +90,8 @@ impl<F: Future> Future for Metered<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
+        // Allocations made while the plugin's code runs are charged to it.
+        let _charged = memory::enter(this.meter.id);
         let started = Instant::now();
         let result = this.inner.poll(cx);
         let spent = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
@@ -110,12 +130,14 @@ pub(crate) async fn call_plugin<T: Send + 'static>(
     }
 }
 
-/// Runs synchronous plugin code (a constructor, a view's render) and turns a
-/// panic into a [`CallError`].
-pub(crate) fn call_plugin_sync<T>(
+/// Runs synchronous plugin code (a constructor, a view, a drop) with its
+/// allocations charged to `plugin`, and turns a panic into a [`CallError`].
+pub(crate) fn call_plugin_sync_as<T>(
+    plugin: PluginId,
     call: &'static str,
     f: impl FnOnce() -> T,
 ) -> Result<T, CallError> {
+    let _charged = memory::enter(plugin);
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
         CallError::Panicked {
             call,

@@ -61,10 +61,15 @@ pub enum EventKind {
         /// Crashes inside the window.
         crashes: u32,
     },
-    /// The plugin asked for something its policy does not grant.
+    /// The plugin broke its sandbox policy (see [`Violation`](super::Violation)).
     Violation {
-        /// What it asked for.
-        what: String,
+        /// What it did.
+        message: String,
+    },
+    /// The plugin was terminated for its violations.
+    Terminated {
+        /// Why.
+        reason: String,
     },
 }
 

@@ -193,8 +193,9 @@ pub(super) fn spawn_monitors(inner: &Arc<Inner>) {
             tokio::select! {
                 _ = ticks.tick() => {
                     for slot in owner.slots.values() {
-                        owner.sample_resources(slot);
+                        let usage = owner.sample_resources(slot);
                         owner.watchdog(slot);
+                        owner.enforce_budgets(slot, &usage);
                     }
                 }
                 () = shutdown.cancelled() => return,

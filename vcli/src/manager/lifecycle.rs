@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use vcli_plugin_api::{LifecycleState, PluginContext, PluginError};
 
-use super::call::{CallError, call_plugin, call_plugin_sync};
+use super::call::{CallError, call_plugin, call_plugin_sync_as};
 use super::events::EventKind;
 use super::slot::Slot;
 use super::{Inner, ManagerError};
@@ -59,8 +59,13 @@ impl Inner {
                 });
             }
         }
-        let instance = call_plugin_sync("construct", || slot.registration.create())
-            .map_err(|e| self.fail_call(slot, e))?;
+        let granted = slot
+            .settings
+            .policy
+            .grant(&self.config.policy, slot.registration.metadata())?;
+        let instance =
+            call_plugin_sync_as(slot.meter.id, "construct", || slot.registration.create())
+                .map_err(|e| self.fail_call(slot, e))?;
         let ctx = {
             let mut state = slot.lock();
             state.lifecycle = LifecycleState::Loaded;
@@ -74,7 +79,7 @@ impl Inner {
             state.probe = Default::default();
             PluginContext::new(
                 name,
-                slot.registration.metadata().capabilities.to_vec(),
+                granted,
                 state.instance_token.clone(),
                 self.services.clone(),
             )
@@ -193,7 +198,7 @@ impl Inner {
         let _ = tokio::time::timeout(self.config.manager.call_timeout.0, tasks.wait()).await;
         // Dropping the last reference frees the instance; a plugin whose Drop
         // panics must not take the host down.
-        let _ = call_plugin_sync("drop", move || drop(instance));
+        let _ = call_plugin_sync_as(slot.meter.id, "drop", move || drop(instance));
         self.events.emit(slot.name(), EventKind::Unloaded);
         Ok(())
     }
@@ -270,6 +275,13 @@ impl Inner {
     }
 
     fn fail_call(self: &Arc<Self>, slot: &Slot, source: CallError) -> ManagerError {
+        if let CallError::TimedOut { call, deadline } = &source {
+            let kind = super::ViolationKind::DeadlineMissed {
+                call: (*call).to_owned(),
+                deadline_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
+            };
+            self.violate(slot, kind, source.to_string());
+        }
         self.fail(slot, source.to_string());
         ManagerError::Call {
             plugin: slot.name().to_owned(),
@@ -280,6 +292,16 @@ impl Inner {
     /// Marks the plugin Failed with `reason`, cancels its tasks, counts the
     /// crash, and either quarantines it or schedules a restart with backoff.
     pub(super) fn fail(self: &Arc<Self>, slot: &Slot, reason: String) {
+        self.fail_with(slot, reason, false);
+    }
+
+    /// Terminates the plugin for its violations: like a failure, but it is
+    /// restarted only if its violation policy says so.
+    pub(super) fn terminate(self: &Arc<Self>, slot: &Slot, reason: String) {
+        self.fail_with(slot, reason, true);
+    }
+
+    fn fail_with(self: &Arc<Self>, slot: &Slot, reason: String, terminated: bool) {
         let name = slot.name();
         let probe = &slot.settings.health;
         let (crashes, restarts) = {
@@ -288,9 +310,11 @@ impl Inner {
                 // Already failed, or never built: nothing more to record.
                 return;
             }
-            tracing::warn!(plugin = name, %reason, "plugin failed");
+            tracing::warn!(plugin = name, %reason, terminated, "plugin failed");
             state.lifecycle = LifecycleState::Failed;
             state.failure = Some(reason.as_str().into());
+            // Cancels the instance's tasks and children and closes its
+            // network service: every token of the instance descends from it.
             state.instance_token.cancel();
             state.instance = None;
             state.started_at = None;
@@ -300,12 +324,22 @@ impl Inner {
             }
             (crashes, state.restarts)
         };
+        if terminated {
+            self.events.emit(
+                name,
+                EventKind::Terminated {
+                    reason: reason.clone(),
+                },
+            );
+        }
         self.events.emit(name, EventKind::Failed { reason });
         if crashes >= probe.crash_limit.get() {
             self.events.emit(name, EventKind::Quarantined { crashes });
             return;
         }
-        if probe.restart == RestartPolicy::OnFailure && !self.shutdown.is_cancelled() {
+        let may_restart = !terminated || slot.settings.violations.restart;
+        if may_restart && probe.restart == RestartPolicy::OnFailure && !self.shutdown.is_cancelled()
+        {
             let delay = backoff(probe.backoff.0, probe.max_backoff.0, restarts);
             let inner = self.clone();
             let shutdown = self.shutdown.clone();

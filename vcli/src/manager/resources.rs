@@ -26,6 +26,9 @@ pub struct ResourceUsage {
     pub bytes_sent: u64,
     /// Bytes the plugin received through the host's network service.
     pub bytes_received: u64,
+    /// Bytes currently allocated on the plugin's behalf; `None` when the
+    /// binary does not install the tracking allocator.
+    pub memory_bytes: Option<i64>,
     #[serde(skip)]
     pub(crate) sampled_at: Option<Instant>,
 }
@@ -46,8 +49,10 @@ impl ResourceUsage {
             poll_time,
             live_tasks: meter.live_tasks.load(Ordering::Relaxed),
             spawned_tasks: meter.spawned_tasks.load(Ordering::Relaxed),
-            bytes_sent: meter.bytes_sent.load(Ordering::Relaxed),
-            bytes_received: meter.bytes_received.load(Ordering::Relaxed),
+            bytes_sent: meter.net.sent.load(Ordering::Relaxed),
+            bytes_received: meter.net.received.load(Ordering::Relaxed),
+            memory_bytes: crate::sandbox::memory::is_installed()
+                .then(|| crate::sandbox::memory::allocated(meter.id)),
             sampled_at: Some(now),
         }
     }

@@ -14,6 +14,8 @@ use vcli_plugin_api::{HealthStatus, LifecycleState, Plugin, Registration};
 use super::call::PluginMeter;
 use super::resources::ResourceUsage;
 use crate::config::PluginSettings;
+use crate::sandbox::memory::PluginId;
+use crate::sandbox::throttle::Throttle;
 
 /// Everything the manager keeps for one plugin.
 pub(crate) struct Slot {
@@ -46,6 +48,8 @@ pub(crate) struct SlotState {
     pub(crate) crashes: VecDeque<Instant>,
     pub(crate) quarantined: bool,
     pub(crate) started_at: Option<Instant>,
+    pub(crate) violations: super::violations::History,
+    pub(crate) violation_times: VecDeque<Instant>,
     busy: bool,
 }
 
@@ -57,11 +61,23 @@ pub(crate) struct ProbeRecord {
 }
 
 impl Slot {
-    pub(crate) fn new(registration: &'static Registration, settings: PluginSettings) -> Self {
+    pub(crate) fn new(
+        registration: &'static Registration,
+        settings: PluginSettings,
+        id: PluginId,
+    ) -> Self {
+        // The throughput limit, with a burst of a tenth of a second's worth
+        // (at least 16 KiB, so one TLS record fits).
+        let throttle = settings.limits.network_rate.and_then(|rate| {
+            let rate = u32::try_from(rate.as_u64()).unwrap_or(u32::MAX);
+            let per_second = std::num::NonZeroU32::new(rate)?;
+            let burst = std::num::NonZeroU32::new((rate / 10).max(16 * 1024))?;
+            Some(Arc::new(Throttle::new(per_second, burst)))
+        });
         Slot {
             registration,
             settings,
-            meter: Arc::default(),
+            meter: Arc::new(PluginMeter::new(id, throttle)),
             state: Mutex::new(SlotState {
                 lifecycle: LifecycleState::Registered,
                 instance: None,
@@ -77,6 +93,8 @@ impl Slot {
                 crashes: VecDeque::new(),
                 quarantined: false,
                 started_at: None,
+                violations: Default::default(),
+                violation_times: VecDeque::new(),
                 busy: false,
             }),
             idle: Notify::new(),

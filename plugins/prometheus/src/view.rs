@@ -1,0 +1,236 @@
+//! The TUI view: targets per job, firing alerts and the query panel, drawn
+//! by a pure function of a [`PromModel`] so it can be snapshot-tested.
+
+use std::fmt;
+use std::sync::Arc;
+
+use ratatui_widgets::block::Block;
+use ratatui_widgets::paragraph::Paragraph;
+use ratatui_widgets::table::{Row, Table};
+use vcli_plugin_api::ratatui_core::buffer::Buffer;
+use vcli_plugin_api::ratatui_core::layout::{Constraint, Layout, Rect};
+use vcli_plugin_api::ratatui_core::style::{Color, Modifier, Style, Stylize};
+use vcli_plugin_api::ratatui_core::text::{Line, Span};
+use vcli_plugin_api::ratatui_core::widgets::Widget;
+use vcli_plugin_api::{Key, KeyOutcome, View};
+
+use crate::format::{compact, short_duration};
+use crate::graph::{chart, color_of, legend_symbol};
+use crate::model::ViewState;
+pub use crate::model::{ChartSeries, FiringAlert, JobSummary, PromModel, QueryPanel};
+use crate::time::clock;
+
+/// Most lines the chart legend takes; further series are summarized.
+const LEGEND_LINES: usize = 3;
+
+/// Draws `model` into `area` of `buf`. Reads nothing but its arguments (no
+/// clock, no locks), so the same model always draws the same cells.
+pub fn render(model: &PromModel, area: Rect, buf: &mut Buffer) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    let header_height = if model.error.is_some() { 2 } else { 1 };
+    let table_rows = model.jobs.len().max(model.alerts.len()).clamp(1, 8) as u16;
+    let [header, tables, panel] = Layout::vertical([
+        Constraint::Length(header_height),
+        Constraint::Length(table_rows + 3),
+        Constraint::Min(6),
+    ])
+    .areas(area);
+    render_header(model, header, buf);
+    let [targets, alerts] =
+        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(tables);
+    render_targets(model, targets, buf);
+    render_alerts(model, alerts, buf);
+    render_query(model, panel, buf);
+}
+
+fn render_header(model: &PromModel, area: Rect, buf: &mut Buffer) {
+    let updated = match model.updated_at {
+        Some(t) => format!("updated {} UTC", clock(t)),
+        None if model.error.is_some() => "not refreshed yet".to_owned(),
+        None => "waiting for the first refresh".to_owned(),
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled(
+            " Prometheus ",
+            Style::default().add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(model.url.clone()),
+        Span::styled(
+            format!("  {updated}  r: refresh"),
+            Style::default().fg(Color::DarkGray),
+        ),
+    ])];
+    if let Some(error) = &model.error {
+        lines.push(Line::from(Span::styled(
+            format!(" ! {error}"),
+            Style::default().fg(Color::Red),
+        )));
+    }
+    Paragraph::new(lines).render(area, buf);
+}
+
+fn render_targets(model: &PromModel, area: Rect, buf: &mut Buffer) {
+    let up: usize = model.jobs.iter().map(|j| j.up).sum();
+    let all: usize = model.jobs.iter().map(|j| j.up + j.down + j.unknown).sum();
+    let block = Block::bordered().title(format!(" Targets {up}/{all} up "));
+    if model.jobs.is_empty() {
+        Paragraph::new(" no targets").block(block).render(area, buf);
+        return;
+    }
+    let rows = model.jobs.iter().map(|j| {
+        let down = if j.down > 0 {
+            Style::default().fg(Color::Red)
+        } else {
+            Style::default()
+        };
+        Row::new(vec![
+            Span::raw(j.job.clone()),
+            Span::styled(j.up.to_string(), Style::default().fg(Color::Green)),
+            Span::styled(j.down.to_string(), down),
+            Span::raw(j.unknown.to_string()),
+        ])
+    });
+    let widths = [
+        Constraint::Fill(1),
+        Constraint::Length(4),
+        Constraint::Length(4),
+        Constraint::Length(7),
+    ];
+    Table::new(rows, widths)
+        .header(Row::new(["JOB", "UP", "DOWN", "UNKNOWN"]).bold())
+        .block(block)
+        .render(area, buf);
+}
+
+fn render_alerts(model: &PromModel, area: Rect, buf: &mut Buffer) {
+    let block = Block::bordered().title(format!(" Firing alerts ({}) ", model.alerts.len()));
+    if model.alerts.is_empty() {
+        Paragraph::new(Span::styled(
+            " nothing is firing",
+            Style::default().fg(Color::Green),
+        ))
+        .block(block)
+        .render(area, buf);
+        return;
+    }
+    let now = model.updated_at.unwrap_or_default();
+    let rows = model.alerts.iter().map(|a| {
+        Row::new(vec![
+            Span::styled(a.name.clone(), Style::default().fg(Color::Red)),
+            Span::raw(a.severity.clone().unwrap_or_else(|| "-".to_owned())),
+            Span::raw(short_duration(now - a.active_at)),
+            Span::raw(compact(a.value)),
+            Span::raw(a.labels.clone()),
+        ])
+    });
+    let widths = [
+        Constraint::Fill(2),
+        Constraint::Length(8),
+        Constraint::Length(6),
+        Constraint::Length(7),
+        Constraint::Fill(3),
+    ];
+    Table::new(rows, widths)
+        .header(Row::new(["NAME", "SEVERITY", "AGE", "VALUE", "LABELS"]).bold())
+        .block(block)
+        .render(area, buf);
+}
+
+fn render_query(model: &PromModel, area: Rect, buf: &mut Buffer) {
+    let Some(query) = &model.query else {
+        Paragraph::new(" run `prom range EXPR` to chart a query here")
+            .block(Block::bordered().title(" Query "))
+            .render(area, buf);
+        return;
+    };
+    let current = query.current().map_or_else(|| "-".to_owned(), compact);
+    let title = format!(
+        " Query: {} · last {} · current {current} ",
+        query.expr,
+        short_duration(query.end - query.start)
+    );
+    let block = Block::bordered().title(title);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if let Some(error) = &query.error {
+        Paragraph::new(Span::styled(
+            format!(" {error}"),
+            Style::default().fg(Color::Red),
+        ))
+        .render(inner, buf);
+        return;
+    }
+    if query.series.iter().all(|s| s.points.is_empty()) {
+        Paragraph::new(" no data in this range").render(inner, buf);
+        return;
+    }
+    let legend_height = query.series.len().min(LEGEND_LINES) as u16;
+    let [plot, legend] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(legend_height)]).areas(inner);
+    chart(&query.series, query.start, query.end, true).render(plot, buf);
+    let mut lines: Vec<Line<'_>> = query
+        .series
+        .iter()
+        .enumerate()
+        .take(LEGEND_LINES)
+        .map(|(i, s)| {
+            Line::from(vec![
+                Span::styled(
+                    format!(" {} ", legend_symbol(i, true)),
+                    Style::default().fg(color_of(i)),
+                ),
+                Span::raw(s.name.clone()),
+            ])
+        })
+        .collect();
+    let hidden = query.total_series.max(query.series.len()) - lines.len();
+    if hidden > 0
+        && let Some(last) = lines.last_mut()
+    {
+        last.push_span(Span::styled(
+            format!("  (+{hidden} more)"),
+            Style::default().fg(Color::DarkGray),
+        ));
+    }
+    Paragraph::new(lines).render(legend, buf);
+}
+
+/// The view handed to the TUI: renders the shared model, `r` refreshes now.
+pub(crate) struct PromView {
+    state: Arc<ViewState>,
+}
+
+impl fmt::Debug for PromView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PromView").finish_non_exhaustive()
+    }
+}
+
+impl PromView {
+    pub(crate) fn new(state: Arc<ViewState>) -> Self {
+        PromView { state }
+    }
+}
+
+impl View for PromView {
+    fn title(&self) -> String {
+        "Prometheus".to_owned()
+    }
+
+    fn render(&mut self, area: Rect, buf: &mut Buffer) {
+        self.state.with_model(|model| render(model, area, buf));
+    }
+
+    fn handle_key(&mut self, key: Key) -> KeyOutcome {
+        match key {
+            Key::Char('r') => {
+                self.state.wake.notify_one();
+                KeyOutcome::Consumed
+            }
+            _ => KeyOutcome::Ignored,
+        }
+    }
+}

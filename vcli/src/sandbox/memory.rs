@@ -1,0 +1,414 @@
+//! Per-plugin memory accounting: a tracking global allocator that charges
+//! every heap allocation to the plugin whose code is running, and credits the
+//! free to that same plugin whoever performs it.
+//!
+//! # Design
+//!
+//! **Attribution.** Each thread has a *current plugin*, a `Cell<u16>` in a
+//! `const`-initialized thread-local. The host sets it with [`enter`] around
+//! every poll of plugin code (the `Metered` wrapper in `manager::call`) and the
+//! returned [`Attribution`] guard restores the previous value when the poll
+//! returns, so attribution nests and never leaks past the poll. Code that runs
+//! outside any `enter` is charged to [`PluginId::HOST`].
+//!
+//! **Header.** Every block handed out is preceded by a header of
+//! `max(16, layout.align())` bytes. Because both numbers are powers of two the
+//! header is a multiple of the requested alignment, so the pointer returned
+//! to the caller keeps that alignment:
+//!
+//! ```text
+//!  base (from System, aligned to layout.align())
+//!  │          user - 16          user (returned, aligned to layout.align())
+//!  ▼          ▼                  ▼
+//!  [ padding ][owner: u16 | ... ][ layout.size() bytes of user data ]
+//!  └──────── header: max(16, align) bytes ──────┘
+//! ```
+//!
+//! The owner is written at allocation time and read back by `dealloc`, which is
+//! why a block allocated by plugin A and freed by the host, by plugin B or by a
+//! task on another thread is still credited to A: the header travels with the
+//! block. Nothing else needs to be stored: the size and alignment, and hence
+//! the header size, come back to `dealloc` and `realloc` in the caller's
+//! `Layout`, which the `GlobalAlloc` contract guarantees to be the one used to
+//! allocate. `realloc` keeps the original owner and charges it the size
+//! difference: `System.realloc` either resizes in place or copies the whole
+//! block, header included, so the owner survives the move.
+//!
+//! **Counters.** Live bytes (the sizes callers asked for, not counting headers)
+//! are kept in a `static` array of `AtomicI64`, one per plugin, each on its own
+//! cache line so that threads working for different plugins do not contend.
+//! They are updated with `Relaxed` read-modify-writes: each counter is an
+//! independent sum, nothing else is published through it, and a free always
+//! happens after its allocation (the pointer had to be handed over), so a
+//! counter is never observed below the true value of its completed frees.
+//!
+//! **Why the hot path cannot deadlock or recurse.** `alloc` and `dealloc` do
+//! exactly this: one call into `System`, one thread-local read, one unaligned
+//! two-byte header write or read, and one atomic add. There is no lock, so an
+//! allocation from a signal handler or from inside another allocation's
+//! bookkeeping cannot wait on itself; there is no allocation, so the allocator
+//! never re-enters itself. The thread-local is a `const`-initialized `Cell`
+//! with no destructor: on targets with native thread-local storage (Linux,
+//! macOS, Windows) reading it is a plain memory access that needs no lazy
+//! initialization and no destructor registration, both of which could
+//! allocate. It is read with `try_with`, so an allocation made while the thread
+//! is being torn down falls back to `HOST` instead of panicking. Counter
+//! indices are masked to the array's power-of-two length, so the hot path has
+//! no bounds check and no panic path either (a panic would allocate).
+//!
+//! # What it cannot see
+//!
+//! - Memory that C libraries obtain from `malloc` directly (or with `mmap`)
+//!   does not pass through the Rust global allocator and is not counted.
+//! - Allocations are charged to whoever is *current*, not to whoever "really"
+//!   wanted them. Plugin code that runs outside a poll the host wraps (a
+//!   `std::thread` the plugin starts itself, `spawn_blocking` closures, a value
+//!   whose `Drop` impl allocates when the host drops it) is charged to whatever
+//!   plugin, usually the host, is current on that thread. Conversely, runtime
+//!   bookkeeping done during a plugin's poll (a waker clone, a channel block)
+//!   is charged to that plugin, which is arguably on its behalf.
+//! - The headers themselves (16 bytes per allocation, `align` bytes for
+//!   over-aligned ones) are overhead of the accounting and are not charged.
+//! - Only binaries that install [`TrackingAllocator`] as their
+//!   `#[global_allocator]` are measured; [`is_installed`] tells the host
+//!   whether to report "memory: not measured" instead.
+
+#![allow(
+    unsafe_code,
+    reason = "a global allocator is unsafe by definition: it implements the unsafe \
+              `GlobalAlloc` trait and does pointer arithmetic on raw blocks"
+)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::marker::PhantomData;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
+/// How many plugin identities exist, the host's included. A power of two so
+/// that a counter index can be masked instead of bounds-checked.
+pub const MAX_PLUGINS: usize = 256;
+
+const _: () = assert!(MAX_PLUGINS.is_power_of_two() && MAX_PLUGINS <= 1 << 16);
+
+/// The smallest header, and the distance from the user pointer back to the
+/// owner field. Sixteen bytes keeps user pointers at `malloc`'s natural
+/// alignment on 64-bit targets.
+const MIN_HEADER: usize = 16;
+
+/// Whom an allocation is charged to: the host or one loaded plugin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PluginId(u16);
+
+impl PluginId {
+    /// The host itself, and any code not running on a plugin's behalf.
+    pub const HOST: PluginId = PluginId(0);
+
+    /// The plugin with this index, which must be in `1..MAX_PLUGINS`
+    /// (0 is the host).
+    #[must_use]
+    pub const fn new(index: u16) -> Option<PluginId> {
+        if index != 0 && (index as usize) < MAX_PLUGINS {
+            Some(PluginId(index))
+        } else {
+            None
+        }
+    }
+
+    /// The index this identity was created with (0 for the host).
+    #[must_use]
+    pub const fn index(self) -> u16 {
+        self.0
+    }
+}
+
+/// A live-bytes counter alone on its cache line, so that threads allocating
+/// for different plugins do not bounce one line between cores.
+#[repr(align(64))]
+struct Counter(AtomicI64);
+
+/// Live bytes per plugin, indexed by `PluginId::index`.
+static LIVE: [Counter; MAX_PLUGINS] = [const { Counter(AtomicI64::new(0)) }; MAX_PLUGINS];
+
+/// Set by the first allocation that goes through [`TrackingAllocator`].
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    /// The plugin whose code this thread is running. `const`-initialized and
+    /// without a destructor, so reading it never allocates (see the module
+    /// documentation).
+    static CURRENT: Cell<u16> = const { Cell::new(0) };
+}
+
+/// The raw current plugin, `HOST` when the thread-local is unavailable.
+#[inline(always)]
+fn current_raw() -> u16 {
+    CURRENT.try_with(Cell::get).unwrap_or(0)
+}
+
+/// The counter of `owner`. Masking instead of indexing keeps a panic (which
+/// would allocate) out of the allocator even for a corrupted header.
+#[inline(always)]
+fn counter(owner: u16) -> &'static AtomicI64 {
+    &LIVE[usize::from(owner) & (MAX_PLUGINS - 1)].0
+}
+
+/// The header in front of a block with this alignment.
+#[inline(always)]
+const fn header_size(align: usize) -> usize {
+    if align > MIN_HEADER {
+        align
+    } else {
+        MIN_HEADER
+    }
+}
+
+/// A byte count as a counter delta. `Layout` sizes never exceed `isize::MAX`,
+/// so this cannot wrap on any target whose pointers fit in 64 bits.
+#[inline(always)]
+const fn delta(bytes: usize) -> i64 {
+    bytes as i64
+}
+
+/// Records that the allocator is in use. A load first, so that after the
+/// first allocation the hot path only reads a line that never changes again.
+#[inline(always)]
+fn mark_installed() {
+    if !INSTALLED.load(Ordering::Relaxed) {
+        INSTALLED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A global allocator that wraps [`System`] and charges every block to the
+/// plugin current on the allocating thread. Install it in a binary with
+///
+/// ```ignore
+/// #[global_allocator]
+/// static ALLOC: vcli::sandbox::memory::TrackingAllocator =
+///     vcli::sandbox::memory::TrackingAllocator;
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TrackingAllocator;
+
+impl TrackingAllocator {
+    /// Allocates `layout` plus its header, records the owner and charges it.
+    ///
+    /// # Safety
+    ///
+    /// `layout` must have a non-zero size (the `GlobalAlloc::alloc` contract).
+    #[inline(always)]
+    unsafe fn allocate(layout: Layout, zeroed: bool) -> *mut u8 {
+        let header = header_size(layout.align());
+        let Some(total) = layout.size().checked_add(header) else {
+            return ptr::null_mut();
+        };
+        let Ok(block) = Layout::from_size_align(total, layout.align()) else {
+            return ptr::null_mut();
+        };
+        // SAFETY: `block` has a non-zero size (it includes the header) and was
+        // validated by `Layout::from_size_align`.
+        let base = unsafe {
+            if zeroed {
+                System.alloc_zeroed(block)
+            } else {
+                System.alloc(block)
+            }
+        };
+        if base.is_null() {
+            return base;
+        }
+        let owner = current_raw();
+        // SAFETY: `base` points to `header + size` bytes with `size > 0`, so
+        // `user = base + header` is inside the block, and the owner field at
+        // `user - 16` lies within the header because `header >= 16`. The write
+        // is unaligned because `base` is only guaranteed `layout.align()`,
+        // which may be 1.
+        let user = unsafe {
+            let user = base.add(header);
+            user.sub(MIN_HEADER).cast::<u16>().write_unaligned(owner);
+            user
+        };
+        counter(owner).fetch_add(delta(layout.size()), Ordering::Relaxed);
+        mark_installed();
+        user
+    }
+
+    /// The plugin charged for a block this allocator returned.
+    ///
+    /// # Safety
+    ///
+    /// `user` must have been returned by this allocator and not freed yet.
+    #[inline(always)]
+    unsafe fn owner_of(user: *mut u8) -> u16 {
+        // SAFETY: per the caller's contract the 16 bytes before `user` are
+        // the header written by `allocate`, whose first two are the owner.
+        unsafe { user.sub(MIN_HEADER).cast::<u16>().read_unaligned() }
+    }
+}
+
+// SAFETY: every method forwards to `System` with a layout that describes the
+// whole block (header included) exactly as it was allocated, and returns a
+// pointer `header_size(align)` bytes into it, which is aligned to
+// `layout.align()` and followed by at least `layout.size()` bytes of the block.
+// No method panics, locks or allocates.
+unsafe impl GlobalAlloc for TrackingAllocator {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: `GlobalAlloc::alloc` callers guarantee a non-zero size.
+        unsafe { Self::allocate(layout, false) }
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`. The header overwrites zeros that are not
+        // part of the user's block, which stays zeroed.
+        unsafe { Self::allocate(layout, true) }
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let header = header_size(layout.align());
+        // SAFETY: `ptr` was returned by `alloc`/`realloc` with this `layout`
+        // (the `GlobalAlloc::dealloc` contract), so it is preceded by our
+        // header, `ptr - header` is the base `System` returned, and the block
+        // layout was validated with exactly these numbers when it was created.
+        unsafe {
+            let owner = Self::owner_of(ptr);
+            counter(owner).fetch_sub(delta(layout.size()), Ordering::Relaxed);
+            let block = Layout::from_size_align_unchecked(layout.size() + header, layout.align());
+            System.dealloc(ptr.sub(header), block);
+        }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let header = header_size(layout.align());
+        let Some(new_total) = new_size.checked_add(header) else {
+            return ptr::null_mut();
+        };
+        // `System.realloc` requires the new size, rounded up to the
+        // alignment, not to overflow `isize`; the header may push a legal
+        // `new_size` over that edge, so check it as a layout.
+        if Layout::from_size_align(new_total, layout.align()).is_err() {
+            return ptr::null_mut();
+        }
+        // SAFETY: as in `dealloc`, `ptr - header` is the base of a live block
+        // allocated by `System` with `old_block`. The owner is read before the
+        // block may move. `System.realloc` keeps the first
+        // `min(old, new)` bytes of the block, header included, whether it
+        // resizes in place or allocates, copies and frees (its fallback for
+        // over-aligned blocks), so the owner field survives.
+        unsafe {
+            let owner = Self::owner_of(ptr);
+            let old_block =
+                Layout::from_size_align_unchecked(layout.size() + header, layout.align());
+            let base = System.realloc(ptr.sub(header), old_block, new_total);
+            if base.is_null() {
+                // The old block is untouched and still charged as before.
+                return base;
+            }
+            counter(owner).fetch_add(delta(new_size) - delta(layout.size()), Ordering::Relaxed);
+            base.add(header)
+        }
+    }
+}
+
+/// While alive, allocations on this thread are charged to the plugin passed to
+/// [`enter`]; dropping it restores the previous current plugin.
+///
+/// The guard is neither `Send` nor `Sync`: attribution belongs to one thread,
+/// so it must be taken and dropped inside one synchronous stretch of code
+/// (one poll), never held across an `.await`. Guards must be dropped in the
+/// reverse order of creation, which scoping gives for free.
+#[must_use = "attribution ends as soon as the guard is dropped"]
+#[derive(Debug)]
+pub struct Attribution {
+    previous: u16,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for Attribution {
+    fn drop(&mut self) {
+        // If the thread-local is already gone the thread is exiting and
+        // nothing will allocate on its behalf any more.
+        let _ = CURRENT.try_with(|current| current.set(self.previous));
+    }
+}
+
+/// Charges allocations on this thread to `plugin` until the returned guard is
+/// dropped. Nesting works: the guard restores whatever was current before.
+pub fn enter(plugin: PluginId) -> Attribution {
+    let previous = CURRENT
+        .try_with(|current| current.replace(plugin.0))
+        .unwrap_or(0);
+    Attribution {
+        previous,
+        _not_send: PhantomData,
+    }
+}
+
+/// The plugin allocations on this thread are currently charged to.
+#[must_use]
+pub fn current() -> PluginId {
+    PluginId(current_raw())
+}
+
+/// Bytes currently allocated on `plugin`'s behalf and not yet freed (by
+/// anyone). Always 0 when [`TrackingAllocator`] is not the global allocator.
+#[must_use]
+pub fn allocated(plugin: PluginId) -> i64 {
+    counter(plugin.0).load(Ordering::Relaxed)
+}
+
+/// Whether any allocation has gone through [`TrackingAllocator`], that is,
+/// whether this binary installed it and the numbers from [`allocated`] mean
+/// anything.
+#[must_use]
+pub fn is_installed() -> bool {
+    INSTALLED.load(Ordering::Relaxed)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The allocator itself is tested in `vcli/tests/memory_accounting.rs`,
+    //! whose binary installs it; a library test binary cannot.
+
+    use super::*;
+
+    #[test]
+    fn plugin_ids_cover_exactly_one_to_max() {
+        assert_eq!(PluginId::new(0), None);
+        assert_eq!(PluginId::new(1).map(PluginId::index), Some(1));
+        let last = u16::try_from(MAX_PLUGINS - 1).expect("fits");
+        assert_eq!(PluginId::new(last).map(PluginId::index), Some(last));
+        assert_eq!(PluginId::new(last + 1), None);
+        assert_eq!(PluginId::HOST.index(), 0);
+    }
+
+    #[test]
+    fn headers_keep_the_requested_alignment() {
+        for shift in 0..16 {
+            let align = 1usize << shift;
+            let header = header_size(align);
+            assert!(header >= MIN_HEADER);
+            assert_eq!(header % align, 0, "align {align}");
+        }
+    }
+
+    #[test]
+    fn enter_nests_and_restores() {
+        let a = PluginId::new(3).expect("valid");
+        let b = PluginId::new(4).expect("valid");
+        assert_eq!(current(), PluginId::HOST);
+        {
+            let _outer = enter(a);
+            assert_eq!(current(), a);
+            {
+                let _inner = enter(b);
+                assert_eq!(current(), b);
+            }
+            assert_eq!(current(), a);
+        }
+        assert_eq!(current(), PluginId::HOST);
+    }
+}

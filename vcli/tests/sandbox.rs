@@ -1,0 +1,277 @@
+//! Chaos tests: misbehaving plugins against the sandbox's capabilities,
+//! budgets, violations and termination.
+
+mod common;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::io::AsyncReadExt;
+use vcli::manager::{EventKind, Resource, ViolationKind};
+use vcli::sandbox::memory::TrackingAllocator;
+use vcli_plugin_api::{Capability, LifecycleState};
+use vcli_test_plugins as plugins;
+
+// Memory budgets need the tracking allocator, as in the vcli binary.
+#[global_allocator]
+static ALLOCATOR: TrackingAllocator = TrackingAllocator;
+
+#[tokio::test(start_paused = true)]
+async fn a_memory_leaker_is_terminated_over_its_limit_and_its_memory_returns() {
+    let config = "[manager]\nresource_interval = \"20ms\"\n[plugins.memory-leaker.limits]\nmemory = \"32MiB\"\n";
+    let manager = common::manager(&["memory-leaker"], config);
+    let mut events = manager.subscribe();
+    let baseline = manager
+        .update_resources("memory-leaker")
+        .unwrap()
+        .memory_bytes
+        .expect("allocator installed");
+    manager.load("memory-leaker").await.unwrap();
+    manager.start("memory-leaker").await.unwrap();
+    manager.spawn_monitors();
+
+    let terminated = common::next_matching(&mut events, |e| {
+        matches!(e.kind, EventKind::Terminated { .. })
+    })
+    .await;
+    let EventKind::Terminated { reason } = terminated.kind else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("is over the hard limit of 32.0 MiB"),
+        "{reason}"
+    );
+    let info = manager.get("memory-leaker").unwrap();
+    assert_eq!(info.state, LifecycleState::Failed);
+    let violations = manager.violations(Some("memory-leaker")).unwrap();
+    let ViolationKind::Budget {
+        resource,
+        used,
+        limit,
+    } = violations[0].kind
+    else {
+        panic!("{violations:?}")
+    };
+    assert_eq!(resource, Resource::Memory);
+    // 1 MiB every 10 ms, sampled every 20 ms: caught within about 2 MiB.
+    assert!(
+        used > limit && used <= limit + 3.0 * 1024.0 * 1024.0,
+        "caught within a sample: {used} vs {limit}"
+    );
+
+    // Its task is cancelled and its instance dropped: the memory comes back.
+    while manager
+        .update_resources("memory-leaker")
+        .unwrap()
+        .live_tasks
+        > 0
+    {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let after = manager
+        .update_resources("memory-leaker")
+        .unwrap()
+        .memory_bytes
+        .unwrap();
+    assert!(
+        (after - baseline).abs() < 64 * 1024,
+        "back to baseline: {baseline} -> {after}"
+    );
+    manager.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_task_spawner_is_refused_past_its_limit_and_terminated_with_its_tasks() {
+    let config =
+        "[plugins.task-spawner.limits]\ntasks = 10\n[plugins.task-spawner.violations]\nmax = 5\n";
+    let manager = common::manager(&["task-spawner"], config);
+    manager.load("task-spawner").await.unwrap();
+    let err = manager.start("task-spawner").await.unwrap_err();
+    assert_eq!(plugins::SPAWNER_STARTED.load(Ordering::SeqCst), 10);
+    assert_eq!(
+        plugins::SPAWNER_REFUSED.load(Ordering::SeqCst),
+        5,
+        "the fifth refusal terminates it"
+    );
+    assert!(
+        err.to_string().contains("cancelled") || err.to_string().contains("cannot move"),
+        "{err}"
+    );
+    let info = manager.get("task-spawner").unwrap();
+    assert_eq!(info.state, LifecycleState::Failed);
+    assert!(
+        info.failure
+            .unwrap()
+            .starts_with("terminated after 5 sandbox violations within 1m")
+    );
+    while manager.update_resources("task-spawner").unwrap().live_tasks > 0 {
+        tokio::task::yield_now().await;
+    }
+    let budget = manager.violations(Some("task-spawner")).unwrap();
+    assert_eq!(budget.len(), 5);
+    assert!(
+        matches!(budget[0].kind, ViolationKind::Budget { resource: Resource::Tasks, used, limit } if used == 10.0 && limit == 10.0)
+    );
+    manager.shutdown().await;
+    assert_eq!(manager.owned_tasks(), 0);
+}
+
+/// A TCP sink on loopback that counts what it receives.
+async fn sink() -> (
+    u16,
+    tokio::task::JoinHandle<()>,
+    tokio::sync::watch::Receiver<u64>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::watch::channel(0u64);
+    let task = tokio::spawn(async move {
+        let Ok((mut stream, _)) = listener.accept().await else {
+            return;
+        };
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut total = 0u64;
+        while let Ok(n) = stream.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+            tx.send_replace(total);
+        }
+    });
+    (port, task, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_network_flooder_is_throttled_to_its_rate() {
+    let (port, sink_task, received) = sink().await;
+    let config = format!(
+        "[plugins.network-flooder.limits]\nnetwork_rate = \"1MiB\"\n[plugins.network-flooder.config]\nhost = \"127.0.0.1\"\nport = {port}\n"
+    );
+    let manager = common::manager(&["network-flooder"], &config);
+    manager.load("network-flooder").await.unwrap();
+    manager.start("network-flooder").await.unwrap();
+    // Let the initial burst pass, then measure over two seconds.
+    let mut received = received;
+    received.wait_for(|n| *n > 256 * 1024).await.unwrap();
+    let (t0, b0) = (std::time::Instant::now(), *received.borrow());
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (t1, b1) = (std::time::Instant::now(), *received.borrow());
+    let rate = (b1 - b0) as f64 / (t1 - t0).as_secs_f64();
+    let target = 1024.0 * 1024.0;
+    assert!(
+        (rate - target).abs() / target < 0.10,
+        "throttled to {rate:.0} B/s, target {target} B/s"
+    );
+    let usage = manager.update_resources("network-flooder").unwrap();
+    assert!(
+        usage.bytes_sent >= b1,
+        "every byte is counted: {} sent, {b1} received",
+        usage.bytes_sent
+    );
+
+    // Stopping the plugin closes its connection; the sink sees the end.
+    manager.stop("network-flooder").await.unwrap();
+    sink_task.await.unwrap();
+    manager.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cpu_burners_measured_share_matches_the_truth() {
+    let config = "[manager]\nresource_interval = \"1s\"\n";
+    let manager = common::manager(&["cpu-burner"], config);
+    manager.load("cpu-burner").await.unwrap();
+    manager.start("cpu-burner").await.unwrap();
+    let first = manager.update_resources("cpu-burner").unwrap();
+    let spun0 = plugins::BURNER_SPUN_NANOS.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let second = manager.update_resources("cpu-burner").unwrap();
+    let spun1 = plugins::BURNER_SPUN_NANOS.load(Ordering::SeqCst);
+    let truth = Duration::from_nanos(spun1 - spun0).as_secs_f64() / 2.0;
+    let measured = second.cpu_share;
+    assert!(truth > 0.3, "the burner burns about half a core: {truth}");
+    assert!(
+        (measured - truth).abs() / truth < 0.10,
+        "measured {measured:.3}, truth {truth:.3}"
+    );
+    let polled = (second.poll_time - first.poll_time).as_secs_f64();
+    assert!(polled >= Duration::from_nanos(spun1 - spun0).as_secs_f64() * 0.95);
+    manager.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_undeclared_capability_is_a_typed_error_and_a_violation() {
+    let manager = common::manager(
+        &["overreacher"],
+        "[plugins.overreacher.violations]\nmax = 0\n",
+    );
+    let mut events = manager.subscribe();
+    manager.load("overreacher").await.unwrap();
+    manager.start("overreacher").await.unwrap();
+    let result = plugins::OVERREACHER_RESULT.lock().unwrap().clone().unwrap();
+    assert!(
+        result.starts_with("capability network is not granted to plugin overreacher"),
+        "{result}"
+    );
+    let violations = manager.violations(Some("overreacher")).unwrap();
+    assert_eq!(violations.len(), 1);
+    assert_eq!(
+        violations[0].kind,
+        ViolationKind::CapabilityDenied {
+            capability: Capability::Network
+        }
+    );
+    let event = common::next_matching(&mut events, |e| {
+        matches!(e.kind, EventKind::Violation { .. })
+    })
+    .await;
+    assert_eq!(event.plugin, "overreacher");
+
+    // 150 more violations: exactly the last 100 are kept, per plugin and overall.
+    manager.stop("overreacher").await.unwrap();
+    let kept = manager.violations(Some("overreacher")).unwrap();
+    assert_eq!(kept.len(), 100);
+    assert!(kept.iter().all(|v| v.kind
+        == ViolationKind::CapabilityDenied {
+            capability: Capability::Filesystem
+        }));
+    assert_eq!(manager.violations(None).unwrap().len(), 100);
+    assert_eq!(
+        manager.get("overreacher").unwrap().state,
+        LifecycleState::Stopped,
+        "max = 0 never terminates"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_denied_capability_keeps_the_plugin_from_starting() {
+    let config = "[plugins.network-flooder.policy]\ndeny = [\"network\"]\n[plugins.network-flooder.config]\nhost = \"127.0.0.1\"\nport = 1\n";
+    let manager = common::manager(&["network-flooder"], config);
+    let err = manager.load("network-flooder").await.unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert_eq!(
+        err.to_string(),
+        "plugin \"network-flooder\" needs capability network, which the policy denies; remove \"network\" from plugins.network-flooder.policy.deny in the config file"
+    );
+    assert_eq!(
+        manager.get("network-flooder").unwrap().state,
+        LifecycleState::Registered
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_host_outside_the_network_scope_is_refused() {
+    let config = "[plugins.network-flooder.policy]\nnetwork_hosts = [\"*.example.com\"]\n[plugins.network-flooder.config]\nhost = \"127.0.0.1\"\nport = 1\n";
+    let manager = common::manager(&["network-flooder"], config);
+    manager.load("network-flooder").await.unwrap();
+    let err = manager.start("network-flooder").await.unwrap_err();
+    assert!(err.to_string().contains("127.0.0.1:1 is outside the network scope; add it to plugins.network-flooder.policy.network_hosts"), "{err}");
+    let violations = manager.violations(Some("network-flooder")).unwrap();
+    assert_eq!(
+        violations[0].kind,
+        ViolationKind::OutOfScope {
+            capability: Capability::Network,
+            target: "127.0.0.1:1".to_owned()
+        }
+    );
+}
