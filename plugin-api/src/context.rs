@@ -287,8 +287,8 @@ impl PluginContext {
             plugin: self.plugin.to_string(),
             capability,
             reason: format!(
-                "{what} needs it; declare it in the plugin's metadata and grant it in the policy \
-                 (plugins.{}.capabilities)",
+                "{what} needs it; the plugin must declare it in its metadata and the policy grant it \
+                 (plugins.{}.policy.grant)",
                 self.plugin
             ),
         })

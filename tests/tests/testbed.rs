@@ -251,7 +251,12 @@ fn plugins_list_is_a_kubectl_style_table() {
 fn plugins_info_shows_metadata_and_probe_settings() {
     let (code, out, _) = run(testbed().args(["plugins", "info", "dependent"]));
     assert_eq!(code, 0);
-    insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false}, {
+    // Poll time is measured, so it differs from run to run.
+    insta::with_settings!({
+        snapshot_path => "../../snapshots",
+        prepend_module_to_snapshot => false,
+        filters => vec![(r"polled [^,]+,", "polled [time],")],
+    }, {
         insta::assert_snapshot!("testbed__plugins_info_dependent", out);
     });
     let (code, _, err) = run(testbed().args(["plugins", "info", "nope"]));
@@ -303,4 +308,77 @@ fn stdin_is_never_read() {
         .unwrap();
     child.stdin.take().unwrap().write_all(b"ignored").unwrap();
     assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn violations_are_kept_across_runs_and_listed() {
+    let state = std::env::temp_dir().join(format!("vcli-state-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&state);
+    let (code, _, err) = run(testbed()
+        .env("VCLI_STATE_DIR", &state)
+        .args(["steady", "overreach"]));
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "error: capability network is not granted to plugin steady: opening network connections needs it; the plugin must declare it in its metadata and the policy grant it (plugins.steady.policy.grant)\n"
+    );
+    let (code, out, _) = run(testbed()
+        .env("VCLI_STATE_DIR", &state)
+        .args(["steady", "overreach"]));
+    assert_eq!(code, 1, "{out}");
+    let (code, out, _) = run(testbed().env("VCLI_STATE_DIR", &state).args([
+        "plugins",
+        "violations",
+        "steady",
+        "--json",
+    ]));
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let list = json.as_array().unwrap();
+    assert_eq!(list.len(), 2, "one per run: {out}");
+    assert_eq!(list[0]["plugin"], "steady");
+    assert_eq!(list[0]["kind"], "capability-denied");
+    let (code, out, _) =
+        run(testbed()
+            .env("VCLI_STATE_DIR", &state)
+            .args(["plugins", "violations", "sickly"]));
+    assert_eq!((code, out.as_str()), (0, "No violations recorded.\n"));
+    let _ = std::fs::remove_dir_all(&state);
+}
+
+#[test]
+fn policy_check_explains_each_plugin_and_fails_on_a_refusal() {
+    let config = config_file(
+        "policy",
+        "[policy]\ndefault = \"deny\"\n[plugins.steady.policy]\ngrant = [\"cli-commands\"]\n[plugins.steady.limits]\nmemory = \"64MiB\"\ncpu = 0.5\ntasks = 8\nnetwork_rate = \"1MiB\"\n[plugins.network-flooder.policy]\nnetwork_hosts = [\"127.0.0.1:9000\"]\n",
+    );
+    let (code, out, err) = run(testbed().args(["policy", "check"]).arg(&config));
+    assert_eq!(
+        code, 2,
+        "network-flooder's network is not granted under default = deny"
+    );
+    assert!(
+        out.contains("only capabilities listed in `grant` are granted"),
+        "{out}"
+    );
+    assert!(
+        out.contains("steady 1.2.3\n  needs:       cli-commands\n  granted:     cli-commands\n"),
+        "{out}"
+    );
+    assert!(out.contains("limits:      memory 64.0 MiB (terminated above), cpu 50% of a core (a violation above), tasks 8, network 1.0 MiB/s"), "{out}");
+    assert!(out.contains("REFUSED:     network (add \"network\" to plugins.network-flooder.policy.grant in the config file)"), "{out}");
+    assert!(
+        err.contains(
+            "plugin \"network-flooder\" needs capability network, which the policy denies"
+        ),
+        "{err}"
+    );
+
+    let bad = config_file(
+        "bad-policy",
+        "[plugins.steady.policy]\ngrant = [\"telepathy\"]\n",
+    );
+    let (code, _, err) = run(testbed().args(["policy", "check"]).arg(&bad));
+    assert_eq!(code, 2);
+    assert!(err.contains(":2:10: unknown variant `telepathy`"), "{err}");
 }

@@ -112,6 +112,13 @@ impl Plugin for Steady {
                 Ok(())
             }
             Some(("fail", _)) => Err(PluginError::failed("the steady plugin was asked to fail")),
+            Some(("overreach", _)) => {
+                let ctx = self
+                    .ctx
+                    .get()
+                    .ok_or_else(|| PluginError::failed("not initialized"))?;
+                ctx.network().map(|_| ())
+            }
             Some(("panic", _)) => panic!("the steady plugin was asked to panic"),
             _ => Err(PluginError::Usage("unknown steady command".to_owned())),
         }
@@ -141,6 +148,9 @@ impl DescribePlugin for Steady {
                         .arg(clap::Arg::new("count").value_parser(clap::value_parser!(u64))),
                 )
                 .subcommand(clap::Command::new("fail").about("Fails"))
+                .subcommand(
+                    clap::Command::new("overreach").about("Asks for the network it never declared"),
+                )
                 .subcommand(clap::Command::new("panic").about("Panics")),
         )
     }

@@ -82,11 +82,38 @@ fn info(catalog: &Catalog, config: Config, name: &str, json: bool) -> Result<(),
         .map_err(|e| Failure::new(EXIT_FAILURE, e.to_string()))?;
     let settings = config.plugin(name);
     let manager = Manager::new(catalog.clone(), config);
+    let granted = manager.granted(name);
+    // Usage exists only while an instance lives: initialize the plugin (and
+    // nothing else), sample what it holds, and shut it down again.
+    let runtime = super::plugin::runtime()?;
+    let loaded = runtime.block_on(async {
+        let loaded = if settings.enabled {
+            manager.prepare_for_command(name).await.map(|_| ())
+        } else {
+            Ok(())
+        };
+        let usage = manager.update_resources(name);
+        manager.shutdown().await;
+        super::sandbox::persist(&manager);
+        loaded.and(usage)
+    });
     let info = manager.get(name)?;
     let meta = registration.metadata();
     let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, &info).map_err(std::io::Error::from)?;
+        let doc = serde_json::json!({
+            "plugin": info,
+            "granted": granted.as_ref().ok(),
+            "refused": granted.as_ref().err().map(ToString::to_string),
+            "limits": {
+                "memory_bytes": settings.limits.memory.map(|m| m.as_u64()),
+                "cpu_share": settings.limits.cpu,
+                "tasks": settings.limits.tasks,
+                "network_bytes_per_second": settings.limits.network_rate.map(|r| r.as_u64()),
+            },
+            "usage_after_initialize": loaded.as_ref().ok(),
+        });
+        serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
         writeln!(out)?;
         return Ok(());
     }
@@ -138,6 +165,79 @@ fn info(catalog: &Catalog, config: Config, name: &str, json: bool) -> Result<(),
         list(meta.capabilities.iter().map(ToString::to_string).collect())
     )?;
     writeln!(out, "Enabled:         {}", settings.enabled)?;
+    match &granted {
+        Ok(caps) => writeln!(
+            out,
+            "Granted:         {}",
+            list(caps.iter().map(ToString::to_string).collect())
+        )?,
+        Err(refusal) => writeln!(out, "Granted:         REFUSED: {refusal}")?,
+    }
+    writeln!(
+        out,
+        "Denied:          {}",
+        list(
+            settings
+                .policy
+                .deny
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        )
+    )?;
+    let hosts = &settings.policy.network_hosts;
+    writeln!(
+        out,
+        "Network scope:   {}",
+        if hosts.is_empty() {
+            "any host".to_owned()
+        } else {
+            hosts.join(", ")
+        }
+    )?;
+    writeln!(
+        out,
+        "Files:           {}",
+        list(
+            settings
+                .policy
+                .filesystem_roots
+                .iter()
+                .map(|r| r.display().to_string())
+                .collect()
+        )
+    )?;
+    let limits = &settings.limits;
+    writeln!(
+        out,
+        "Limits:          memory {}, cpu {}, tasks {}, network {}",
+        limits
+            .memory
+            .map_or_else(|| "unlimited".to_owned(), |m| m.to_string()),
+        limits.cpu.map_or_else(
+            || "unlimited".to_owned(),
+            |c| format!("{:.0}% of a core", c * 100.0)
+        ),
+        limits.tasks,
+        limits
+            .network_rate
+            .map_or_else(|| "unlimited".to_owned(), |r| format!("{r}/s")),
+    )?;
+    match &loaded {
+        Ok(usage) => writeln!(
+            out,
+            "Usage:           after initialize: memory {}, tasks {}, polled {}, network {} sent / {} received",
+            usage.memory_bytes.map_or_else(
+                || "not measured".to_owned(),
+                |m| bytesize::ByteSize::b(u64::try_from(m).unwrap_or(0)).to_string()
+            ),
+            usage.live_tasks,
+            humantime::format_duration(usage.poll_time),
+            bytesize::ByteSize::b(usage.bytes_sent),
+            bytesize::ByteSize::b(usage.bytes_received),
+        )?,
+        Err(e) => writeln!(out, "Usage:           not available: {e}")?,
+    }
     writeln!(
         out,
         "Health probe:    every {}, timeout {}, failure threshold {}, success threshold {}, start-up grace {}",

@@ -310,7 +310,7 @@ impl Inner {
                 // Already failed, or never built: nothing more to record.
                 return;
             }
-            tracing::warn!(plugin = name, %reason, terminated, "plugin failed");
+            tracing::info!(plugin = name, %reason, terminated, "plugin failed");
             state.lifecycle = LifecycleState::Failed;
             state.failure = Some(reason.as_str().into());
             // Cancels the instance's tasks and children and closes its

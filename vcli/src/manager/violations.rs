@@ -124,7 +124,7 @@ impl Inner {
             kind,
             message: message.clone(),
         });
-        tracing::warn!(plugin = slot.name(), %message, "sandbox violation");
+        tracing::info!(plugin = slot.name(), %message, "sandbox violation");
         self.violations
             .overall
             .lock()
