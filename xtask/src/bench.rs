@@ -15,16 +15,23 @@ pub(crate) enum Which {
     Manager,
     /// `vcli plugins list` against a hello-world Rust binary
     Startup,
+    /// `vcli prom query` against `promtool query instant` on a real Prometheus
+    Prometheus,
+    /// `vcli k8s get pods -A` against `kubectl get pods -A` on 10,000 emulated pods
+    Kubernetes,
 }
 
 pub(crate) fn run(which: Which) -> Result<()> {
     match which {
         Which::All => {
             manager()?;
-            startup()
+            startup()?;
+            commands(true, true)
         }
         Which::Manager => manager(),
         Which::Startup => startup(),
+        Which::Prometheus => commands(true, false),
+        Which::Kubernetes => commands(false, true),
     }
 }
 
@@ -90,7 +97,20 @@ fn startup() -> Result<()> {
     Ok(())
 }
 
-fn hyperfine(args: &[&str]) -> Result<()> {
+fn commands(prometheus: bool, kubernetes: bool) -> Result<()> {
+    crate::cargo(&["build", "--release", "--package", "vcli", "--package", "vcli-k8s-emulator", "--bin", "vcli", "--bin", "k8s-emulator"])?;
+    let target = target_dir()?;
+    let (vcli, emulator) = crate::compare::binaries(&target);
+    if prometheus {
+        crate::compare::prometheus(&target, &vcli)?;
+    }
+    if kubernetes {
+        crate::compare::kubernetes(&target, &vcli, &emulator)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn hyperfine(args: &[&str]) -> Result<()> {
     let status = Command::new("hyperfine")
         .args(args)
         .status()
@@ -111,7 +131,7 @@ fn target_dir() -> Result<PathBuf> {
     ))
 }
 
-fn path(p: &Path) -> Result<&str> {
+pub(crate) fn path(p: &Path) -> Result<&str> {
     p.to_str()
         .with_context(|| format!("path is not UTF-8: {}", p.display()))
 }

@@ -2,6 +2,7 @@
 //! bench` (the numbers in BENCHMARKS.md).
 
 mod bench;
+mod compare;
 mod features;
 
 use std::process::Command;
