@@ -17,8 +17,11 @@
 //! # Ok(()) }
 //! ```
 
+mod age;
+mod columns;
 mod discovery;
 mod faults;
+mod fields;
 mod fixtures;
 pub mod kubeconfig;
 mod list;
@@ -54,6 +57,9 @@ pub(crate) fn now() -> k8s_openapi::jiff::Timestamp {
     let since_epoch = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    k8s_openapi::jiff::Timestamp::new(since_epoch.as_secs() as i64, since_epoch.subsec_nanos() as i32)
-        .unwrap_or(k8s_openapi::jiff::Timestamp::UNIX_EPOCH)
+    k8s_openapi::jiff::Timestamp::new(
+        since_epoch.as_secs() as i64,
+        since_epoch.subsec_nanos() as i32,
+    )
+    .unwrap_or(k8s_openapi::jiff::Timestamp::UNIX_EPOCH)
 }

@@ -1,0 +1,121 @@
+//! The kubeconfig clients use to reach the emulator, and the tokens it accepts.
+//!
+//! The server is `https://127.0.0.1:PORT`, trusted through `certificate-authority-data`:
+//! client-go sends bearer tokens only over TLS.
+//!
+//! Contexts: `emulator` (current; namespace `default`), `emulator-kube-system` (namespace
+//! `kube-system`), `bad-token` (a token the server rejects: 401) and `forbidden` (a user
+//! whose every request gets 403).
+
+use std::path::Path;
+
+/// The bearer token of the cluster admin.
+pub const ADMIN_TOKEN: &str = "emulator-token";
+/// The bearer token of the user `forbidden`, who may do nothing.
+pub const FORBIDDEN_TOKEN: &str = "forbidden-token";
+/// A token the emulator does not know.
+pub const BAD_TOKEN: &str = "expired-or-revoked-token";
+
+/// Who a request's bearer token says it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum User {
+    Admin,
+    Forbidden,
+}
+
+impl User {
+    /// Authenticates an `Authorization` header value; `None` means 401.
+    pub(crate) fn from_authorization(header: Option<&str>) -> Option<User> {
+        let token = header?.strip_prefix("Bearer ")?.trim();
+        match token {
+            ADMIN_TOKEN => Some(User::Admin),
+            FORBIDDEN_TOKEN => Some(User::Forbidden),
+            _ => None,
+        }
+    }
+}
+
+/// The kubeconfig (YAML) for a server at `server_url` whose certificate `ca_pem` signed.
+pub(crate) fn render(server_url: &str, ca_pem: &str) -> String {
+    use base64::Engine;
+    let ca_data = base64::engine::general_purpose::STANDARD.encode(ca_pem);
+    let mut out = String::new();
+    out.push_str("apiVersion: v1\nkind: Config\npreferences: {}\ncurrent-context: emulator\n");
+    out.push_str("clusters:\n");
+    out.push_str(&format!(
+        "- name: emulator\n  cluster:\n    server: {}\n    certificate-authority-data: {ca_data}\n",
+        quote(server_url)
+    ));
+    out.push_str("contexts:\n");
+    for (context, user, namespace) in [
+        ("emulator", "emulator-admin", "default"),
+        ("emulator-kube-system", "emulator-admin", "kube-system"),
+        ("bad-token", "bad-token", "default"),
+        ("forbidden", "forbidden", "default"),
+    ] {
+        out.push_str(&format!(
+            "- name: {context}\n  context:\n    cluster: emulator\n    user: {user}\n    namespace: {namespace}\n"
+        ));
+    }
+    out.push_str("users:\n");
+    for (user, token) in [
+        ("emulator-admin", ADMIN_TOKEN),
+        ("bad-token", BAD_TOKEN),
+        ("forbidden", FORBIDDEN_TOKEN),
+    ] {
+        out.push_str(&format!(
+            "- name: {user}\n  user:\n    token: {}\n",
+            quote(token)
+        ));
+    }
+    out
+}
+
+/// A YAML double-quoted scalar (JSON string syntax is valid YAML).
+fn quote(value: &str) -> String {
+    serde_json::Value::from(value).to_string()
+}
+
+/// Writes a kubeconfig to `path`, creating its directory.
+pub(crate) fn write(path: &Path, yaml: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, yaml)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_map_to_users() {
+        assert_eq!(
+            User::from_authorization(Some("Bearer emulator-token")),
+            Some(User::Admin)
+        );
+        assert_eq!(
+            User::from_authorization(Some("Bearer forbidden-token")),
+            Some(User::Forbidden)
+        );
+        assert_eq!(User::from_authorization(Some("Bearer nope")), None);
+        assert_eq!(User::from_authorization(None), None);
+    }
+
+    #[test]
+    fn kubeconfig_names_all_contexts() {
+        let yaml = render("https://127.0.0.1:1234", "PEM");
+        for needle in [
+            "server: \"https://127.0.0.1:1234\"",
+            "certificate-authority-data: UEVN\n",
+            "current-context: emulator\n",
+            "- name: emulator-kube-system",
+            "namespace: kube-system",
+            "- name: bad-token",
+            "- name: forbidden",
+            "token: \"emulator-token\"",
+        ] {
+            assert!(yaml.contains(needle), "{needle} missing from\n{yaml}");
+        }
+    }
+}

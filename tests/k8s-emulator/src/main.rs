@@ -1,0 +1,47 @@
+//! `k8s-emulator`: serves the standard fixtures for demos until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use vcli_k8s_emulator::{Emulator, Fixtures};
+
+/// An emulated Kubernetes API server with a curated set of awkward objects.
+#[derive(Debug, Parser)]
+#[command(name = "k8s-emulator", version)]
+struct Args {
+    /// Port to listen on (127.0.0.1); 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Extra generated Running pods (namespaces load-0 to load-3).
+    #[arg(long, default_value_t = 0)]
+    pods: usize,
+    /// Where to write the kubeconfig (default: a file in the system temp directory).
+    #[arg(long)]
+    kubeconfig: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args = Args::parse();
+    let fixtures = Fixtures::standard().with_generated_pods(args.pods);
+    let emulator =
+        Emulator::start_on(fixtures, SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
+    let path = match args.kubeconfig {
+        Some(path) => {
+            emulator.write_kubeconfig_to(&path)?;
+            path
+        }
+        None => emulator.write_kubeconfig(&std::env::temp_dir())?,
+    };
+    println!("Kubernetes API emulator listening on {}", emulator.url());
+    println!("kubeconfig: {}", path.display());
+    println!("try: kubectl --kubeconfig {} get pods -A", path.display());
+    println!(
+        "contexts: emulator (default), emulator-kube-system, bad-token (401), forbidden (403)"
+    );
+    tokio::signal::ctrl_c().await?;
+    println!("shutting down");
+    emulator.shutdown().await;
+    Ok(())
+}
