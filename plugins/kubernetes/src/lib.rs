@@ -9,27 +9,34 @@
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use vcli_plugin_api::{
-    Capability, CancellationToken, DescribePlugin, HealthStatus, Metadata, NetworkService, Output, Plugin,
-    PluginConfig, PluginContext, PluginError, View, async_trait, register_plugin,
+    CancellationToken, Capability, DescribePlugin, HealthStatus, Metadata, NetworkService, Output,
+    Plugin, PluginConfig, PluginContext, PluginError, View, async_trait, register_plugin,
 };
 
 mod cli;
 mod client;
 mod columns;
+mod columns_cluster;
 mod connector;
 mod describe;
+mod describe_containers;
+mod describe_node;
 mod describe_objects;
+mod describe_pod;
 mod error;
 mod format;
 mod get;
+mod gosort;
 mod health;
 mod kubeconfig;
 mod logs;
 mod model;
 mod printers;
+mod quantity;
 mod resources;
 mod ring;
 mod settings;
+mod sort;
 mod tabwriter;
 mod view;
 mod watch;
@@ -73,19 +80,32 @@ impl KubernetesPlugin {
 
     /// Whether the configuration asks the view to watch all namespaces.
     fn all_namespaces(&self) -> bool {
-        self.inner.get().and_then(|i| i.settings.namespace.as_deref()) == Some("*")
+        self.inner
+            .get()
+            .and_then(|i| i.settings.namespace.as_deref())
+            == Some("*")
     }
 }
 
 #[async_trait]
 impl Plugin for KubernetesPlugin {
-    async fn initialize(&self, ctx: PluginContext, config: PluginConfig) -> Result<(), PluginError> {
+    async fn initialize(
+        &self,
+        ctx: PluginContext,
+        config: PluginConfig,
+    ) -> Result<(), PluginError> {
         let settings: Settings = config.parse()?;
         settings.validate()?;
         ctx.require(Capability::KubernetesApi, "talking to the Kubernetes API")?;
         let network = ctx.network()?;
         let options = settings::ConnectOptions::from_settings(&settings);
-        let inner = Inner { ctx, settings, options, network, health_conn: tokio::sync::Mutex::new(None) };
+        let inner = Inner {
+            ctx,
+            settings,
+            options,
+            network,
+            health_conn: tokio::sync::Mutex::new(None),
+        };
         self.inner
             .set(inner)
             .map_err(|_| PluginError::failed("the kubernetes plugin was initialized twice"))
@@ -94,7 +114,12 @@ impl Plugin for KubernetesPlugin {
     async fn start(&self) -> Result<(), PluginError> {
         let inner = self.inner()?;
         let token = inner.ctx.cancellation().child_token();
-        if let Some(old) = self.running.lock().unwrap_or_else(PoisonError::into_inner).replace(token.clone()) {
+        if let Some(old) = self
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replace(token.clone())
+        {
             old.cancel();
         }
         let options = inner.options.clone();
@@ -114,7 +139,12 @@ impl Plugin for KubernetesPlugin {
     }
 
     async fn stop(&self) -> Result<(), PluginError> {
-        if let Some(token) = self.running.lock().unwrap_or_else(PoisonError::into_inner).take() {
+        if let Some(token) = self
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
             token.cancel();
         }
         Ok(())
@@ -138,14 +168,19 @@ impl Plugin for KubernetesPlugin {
         if let Some(v) = &probe.version {
             self.model.lock().server_version = Some(v.clone());
         }
-        health::status(conn, &probe)
+        health::status(&conn.server, &probe)
     }
 
-    async fn run_command(&self, matches: &clap::ArgMatches, out: &mut Output) -> Result<(), PluginError> {
+    async fn run_command(
+        &self,
+        matches: &clap::ArgMatches,
+        out: &mut Output,
+    ) -> Result<(), PluginError> {
         let inner = self.inner()?;
         let Some((name, sub)) = matches.subcommand() else {
             return Err(PluginError::Usage(
-                "error: a subcommand is required: contexts, get, describe, logs or health".to_owned(),
+                "error: a subcommand is required: contexts, get, describe, logs or health"
+                    .to_owned(),
             ));
         };
         let options = cli::connect_options(sub, &inner.options)?;
@@ -155,10 +190,12 @@ impl Plugin for KubernetesPlugin {
         let conn = client::connect(&options, inner.network.clone()).await?;
         match name {
             "get" => get::run(&conn, sub, out, inner.ctx.cancellation()).await,
-            "describe" => describe_objects::run(&conn, sub, out).await,
+            "describe" => describe::run(&conn, sub, out).await,
             "logs" => logs::run(&conn, &inner.ctx, sub, out).await,
             "health" => health::run(&conn, out).await,
-            other => Err(PluginError::Usage(format!("error: unknown command \"{other}\" for \"vcli k8s\""))),
+            other => Err(PluginError::Usage(format!(
+                "error: unknown command \"{other}\" for \"vcli k8s\""
+            ))),
         }
     }
 

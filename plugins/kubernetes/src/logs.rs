@@ -1,0 +1,333 @@
+//! `vcli k8s logs`: one pod's container, all containers, or every pod a
+//! selector matches, printed or followed through a bounded ring buffer.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use clap::ArgMatches;
+use futures::AsyncBufReadExt;
+use k8s_openapi::api::core::v1::Pod;
+use kube::core::Request;
+use kube::core::subresource::LogParams;
+use tokio_util::sync::CancellationToken;
+use vcli_plugin_api::{Output, PluginContext, PluginError};
+
+use crate::client::Conn;
+use crate::get::{Query, build_error, get_one, list_pages};
+use crate::resources::Kind;
+use crate::ring::{Batch, LogRing, Producer};
+
+/// Lines held for a slow writer before the oldest are dropped.
+const DEFAULT_BUFFER_LINES: usize = 10_000;
+/// Bytes held for a slow writer (whichever bound is reached first).
+const BUFFER_BYTES: usize = 16 << 20;
+/// A "line" without a newline is cut here so one endless line cannot grow without bound.
+const MAX_LINE: usize = 1 << 20;
+/// The annotation naming the container kubectl picks without `-c`.
+const DEFAULT_CONTAINER: &str = "kubectl.kubernetes.io/default-container";
+
+/// One container's log to read.
+#[derive(Debug, Clone)]
+struct Target {
+    pod: String,
+    container: String,
+}
+
+/// Runs `logs` with the `logs` subcommand's matches.
+///
+/// # Errors
+///
+/// Usage errors (bad `--since`, too many streams to follow), server errors
+/// (`Error from server (NotFound): pods "x" not found`).
+pub(crate) async fn run(
+    conn: &Conn,
+    ctx: &PluginContext,
+    m: &ArgMatches,
+    out: &mut Output,
+) -> Result<(), PluginError> {
+    let follow = m.get_flag("follow");
+    let selector = m.get_one::<String>("selector").cloned();
+    let all_containers = m.get_flag("all-containers");
+    let container = m.get_one::<String>("container").cloned();
+    let tail = match m.get_one::<i64>("tail").copied() {
+        Some(n) if n >= 0 => Some(n),
+        Some(_) => None,
+        None if selector.is_some() => Some(10),
+        None => None,
+    };
+    let since_seconds = match m.get_one::<String>("since") {
+        Some(text) => {
+            let d = humantime::parse_duration(text).map_err(|e| {
+                PluginError::Usage(format!(
+                    "error: invalid argument {text:?} for \"--since\" flag: {e}"
+                ))
+            })?;
+            Some(i64::try_from(d.as_secs().max(1)).unwrap_or(i64::MAX))
+        }
+        None => None,
+    };
+    let params = LogParams {
+        follow,
+        tail_lines: tail,
+        since_seconds,
+        timestamps: m.get_flag("timestamps"),
+        previous: m.get_flag("previous"),
+        ..LogParams::default()
+    };
+
+    let mut targets = Vec::new();
+    if let Some(labels) = &selector {
+        let query = Query {
+            kind: Kind::Pod,
+            namespace: Some(conn.namespace.clone()),
+            labels: Some(labels.clone()),
+            fields: None,
+            page_size: conn.page_size,
+        };
+        let mut pods = Vec::new();
+        list_pages(conn, &query, |page| {
+            for v in page {
+                pods.push(
+                    serde_json::from_value::<Pod>(v)
+                        .map_err(|e| PluginError::failed(format!("error: {e}")))?,
+                );
+            }
+            Ok(())
+        })
+        .await?;
+        if pods.is_empty() {
+            writeln!(out, "No resources found in {} namespace.", conn.namespace)?;
+            return Ok(());
+        }
+        for pod in &pods {
+            targets.extend(containers_of(
+                pod,
+                container.as_deref(),
+                all_containers,
+                None,
+            )?);
+        }
+    } else {
+        let raw = m.get_one::<String>("pod").map_or("", String::as_str);
+        let name = raw
+            .strip_prefix("pod/")
+            .or_else(|| raw.strip_prefix("pods/"))
+            .unwrap_or(raw);
+        let pod: Pod =
+            serde_json::from_value(get_one(conn, Kind::Pod, Some(&conn.namespace), name).await?)
+                .map_err(|e| PluginError::failed(format!("error: cannot read pod {name}: {e}")))?;
+        targets = containers_of(&pod, container.as_deref(), all_containers, Some(&mut *out))?;
+    }
+
+    let max = m.get_one::<usize>("max-log-requests").copied().unwrap_or(5);
+    if follow && targets.len() > max {
+        return Err(PluginError::Usage(format!(
+            "error: you are attempting to follow {} log streams, but maximum allowed concurrency is {max}, \
+             use --max-log-requests to increase the limit",
+            targets.len()
+        )));
+    }
+    let prefix = selector.is_some() || m.get_flag("prefix");
+    let lines = m
+        .get_one::<u64>("buffer-lines")
+        .map_or(DEFAULT_BUFFER_LINES, |n| {
+            usize::try_from(*n).unwrap_or(usize::MAX)
+        });
+    stream(conn, ctx, targets, &params, prefix, lines, out).await
+}
+
+/// The containers to read for `pod`: `-c`, all (init first), or the default
+/// one, noting on `note` which was chosen when there was a choice.
+fn containers_of(
+    pod: &Pod,
+    wanted: Option<&str>,
+    all: bool,
+    note: Option<&mut Output>,
+) -> Result<Vec<Target>, PluginError> {
+    let name = pod.metadata.name.clone().unwrap_or_default();
+    let spec = pod.spec.clone().unwrap_or_default();
+    let init: Vec<String> = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .map(|c| c.name.clone())
+        .collect();
+    let main: Vec<String> = spec.containers.iter().map(|c| c.name.clone()).collect();
+    let target = |c: &str| Target {
+        pod: name.clone(),
+        container: c.to_owned(),
+    };
+    if let Some(c) = wanted {
+        return Ok(vec![target(c)]);
+    }
+    if all {
+        return Ok(init.iter().chain(main.iter()).map(|c| target(c)).collect());
+    }
+    let annotated = pod
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(DEFAULT_CONTAINER))
+        .filter(|c| main.contains(c) || init.contains(c));
+    let Some(chosen) = annotated.or_else(|| main.first()).cloned() else {
+        return Err(PluginError::failed(format!(
+            "error: pod {name} has no containers"
+        )));
+    };
+    if let Some(out) = note
+        && (main.len() > 1 || !init.is_empty())
+    {
+        let mut all_names: Vec<String> = main.clone();
+        all_names.extend(init.iter().map(|c| format!("{c} (init)")));
+        writeln!(
+            out,
+            "Defaulted container \"{chosen}\" out of: {}",
+            all_names.join(", ")
+        )?;
+    }
+    Ok(vec![target(&chosen)])
+}
+
+/// Reads every target into the ring and writes what comes out.
+///
+/// Without `-f` the targets are read one after another, so each
+/// container's lines stay together, in kubectl's order; with `-f` they are
+/// read concurrently, each by its own task, since every stream is endless.
+async fn stream(
+    conn: &Conn,
+    ctx: &PluginContext,
+    targets: Vec<Target>,
+    params: &LogParams,
+    prefix: bool,
+    buffer_lines: usize,
+    out: &mut Output,
+) -> Result<(), PluginError> {
+    let ring = LogRing::new(buffer_lines, BUFFER_BYTES);
+    // Readers stop when the command ends for any reason (done, error, the
+    // host dropping this future on Ctrl-C) or the plugin stops.
+    let stop = ctx.cancellation().child_token();
+    let _guard = stop.clone().drop_guard();
+    let groups: Vec<Vec<Target>> = if params.follow {
+        targets.into_iter().map(|t| vec![t]).collect()
+    } else {
+        vec![targets]
+    };
+    for group in groups {
+        let producer = ring.producer();
+        let reader = read_all(
+            conn.clone(),
+            group,
+            params.clone(),
+            prefix,
+            producer,
+            stop.clone(),
+        );
+        ctx.spawn("k8s-logs-reader", reader)?;
+    }
+    let result = write_all(&ring, out, &stop).await;
+    ring.close();
+    result
+}
+
+async fn write_all(
+    ring: &Arc<LogRing>,
+    out: &mut Output,
+    stop: &CancellationToken,
+) -> Result<(), PluginError> {
+    loop {
+        let batch = tokio::select! {
+            () = stop.cancelled() => return Ok(()),
+            b = ring.next() => b,
+        };
+        match batch {
+            Batch::Lines { dropped, lines } => {
+                if dropped > 0 {
+                    writeln!(out, "... {dropped} lines dropped ...")?;
+                }
+                for line in lines {
+                    out.write_all(line.as_bytes())?;
+                    out.write_all(b"\n")?;
+                }
+                out.flush()?;
+            }
+            Batch::Done(None) => return Ok(()),
+            Batch::Done(Some(e)) => return Err(e),
+        }
+    }
+}
+
+async fn read_all(
+    conn: Conn,
+    targets: Vec<Target>,
+    params: LogParams,
+    prefix: bool,
+    producer: Producer,
+    stop: CancellationToken,
+) {
+    for t in targets {
+        let result = tokio::select! {
+            () = stop.cancelled() => return,
+            r = read_one(&conn, &t, &params, prefix, &producer) => r,
+        };
+        if let Err(e) = result {
+            producer.fail(e);
+            return;
+        }
+        if producer.closed() {
+            return;
+        }
+    }
+}
+
+async fn read_one(
+    conn: &Conn,
+    t: &Target,
+    params: &LogParams,
+    prefix: bool,
+    producer: &Producer,
+) -> Result<(), PluginError> {
+    let mut params = params.clone();
+    params.container = Some(t.container.clone());
+    let req = Request::new(Kind::Pod.collection_path(Some(&conn.namespace)))
+        .logs(&t.pod, &params)
+        .map_err(build_error)?;
+    let mut reader = conn.get_stream(req).await?;
+    let lead = if prefix {
+        format!("[pod/{}/{}] ", t.pod, t.container)
+    } else {
+        String::new()
+    };
+    let mut line: Vec<u8> = Vec::new();
+    loop {
+        let chunk = reader.fill_buf().await.map_err(|e| {
+            PluginError::with_source(
+                format!("error: reading the logs of {}/{}: {e}", t.pod, t.container),
+                e,
+            )
+        })?;
+        if chunk.is_empty() {
+            if !line.is_empty() {
+                producer.push(format!("{lead}{}", String::from_utf8_lossy(&line)));
+            }
+            return Ok(());
+        }
+        let (used, complete) = match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => {
+                line.extend_from_slice(&chunk[..i]);
+                (i + 1, true)
+            }
+            None => {
+                line.extend_from_slice(chunk);
+                (chunk.len(), line.len() >= MAX_LINE)
+            }
+        };
+        reader.consume_unpin(used);
+        if complete {
+            producer.push(format!("{lead}{}", String::from_utf8_lossy(&line)));
+            line.clear();
+            if producer.closed() {
+                return Ok(());
+            }
+        }
+    }
+}

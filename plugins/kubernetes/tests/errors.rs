@@ -1,0 +1,184 @@
+//! Errors in kubectl's words, with the right exit codes: server statuses,
+//! authentication, connection failures, timeouts and bounded retries.
+
+mod common;
+
+use std::time::Duration;
+
+use common::Env;
+use vcli_k8s_emulator::names;
+use vcli_plugin_api::{
+    Capability, DescribePlugin, HostServices, Plugin, PluginConfig, PluginContext,
+};
+use vcli_plugin_kubernetes::KubernetesPlugin;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_statuses() {
+    let env = Env::standard().await;
+    let e = env.err(&["get", "pod", "x"]).await;
+    assert_eq!(
+        e.to_string(),
+        "Error from server (NotFound): pods \"x\" not found"
+    );
+    assert_eq!(e.exit_code(), 1);
+    let e = env.err(&["get", "pods", "--context", "forbidden"]).await;
+    assert!(
+        e.to_string()
+            .starts_with("Error from server (Forbidden): pods is forbidden: User "),
+        "{e}"
+    );
+    assert_eq!(e.exit_code(), 1);
+    let e = env.err(&["get", "pods", "--context", "bad-token"]).await;
+    assert_eq!(
+        e.to_string(),
+        "error: You must be logged in to the server (Unauthorized)"
+    );
+    assert_eq!(e.exit_code(), 1);
+    let e = env.err(&["get", "pods", "-l", "a in (b"]).await;
+    assert!(
+        e.to_string()
+            .starts_with("Error from server (BadRequest): "),
+        "{e}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_errors_exit_2() {
+    let env = Env::standard().await;
+    for (args, message) in [
+        (
+            &["get", "foo"][..],
+            "error: the server doesn't have a resource type \"foo\"",
+        ),
+        (
+            &["get", "pods", "x", "-A"],
+            "error: a resource cannot be retrieved by name across all namespaces",
+        ),
+        (
+            &["get", "pods", "--context", "nowhere"],
+            "error: context \"nowhere\" does not exist",
+        ),
+        (&["get", "pods", "--request-timeout", "soon"], ""),
+        (&["get", "pods", "--sort-by", "metadata"], ""),
+    ] {
+        let e = env.err(args).await;
+        assert_eq!(e.exit_code(), 2, "{args:?}: {e}");
+        if !message.is_empty() {
+            assert_eq!(e.to_string(), message);
+        }
+    }
+    // A bad flag is clap's error before the plugin runs.
+    let parse = KubernetesPlugin::command()
+        .unwrap()
+        .try_get_matches_from(["k8s", "get", "pods", "-o", "table"]);
+    assert!(parse.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_refused_names_the_server() {
+    let env = Env::standard().await;
+    let port = env.emulator.addr().port();
+    let kubeconfig = env.kubeconfig.clone();
+    drop(env.emulator);
+    let path = kubeconfig.display().to_string();
+    let plugin = KubernetesPlugin::create();
+    let host = std::sync::Arc::new(common::TestHost::default());
+    let ctx = PluginContext::new(
+        "kubernetes",
+        Capability::ALL.to_vec(),
+        Default::default(),
+        host as std::sync::Arc<dyn HostServices>,
+    );
+    plugin
+        .initialize(
+            ctx,
+            PluginConfig::from_toml(&format!("kubeconfig = {path:?}")),
+        )
+        .await
+        .unwrap();
+    let captured = common::Captured::new();
+    let e = common::run_with(&plugin, &["get", "pods"], &captured)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "The connection to the server 127.0.0.1:{port} was refused - did you specify the right host or port?"
+        )
+    );
+    assert_eq!(e.exit_code(), 1);
+    let health = plugin.health().await;
+    assert_eq!(health.state, vcli_plugin_api::HealthState::Unhealthy);
+    assert!(health.message.contains("was refused"), "{}", health.message);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_kubeconfig_says_where_it_looked() {
+    let env = Env::standard().await;
+    let e = env
+        .err(&["get", "pods", "--kubeconfig", "/nonexistent/kubeconfig"])
+        .await;
+    assert!(
+        e.to_string()
+            .starts_with("error: cannot read kubeconfig /nonexistent/kubeconfig"),
+        "{e}"
+    );
+    assert_eq!(e.exit_code(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeouts() {
+    let env = Env::standard().await;
+    env.emulator.faults().set_latency(Duration::from_secs(3));
+    let e = env.err(&["get", "pods", "--request-timeout", "1s"]).await;
+    assert_eq!(
+        e.to_string(),
+        "Unable to connect to the server: the request timed out after 1s (--request-timeout)"
+    );
+    assert_eq!(e.exit_code(), 1);
+    env.emulator.faults().clear();
+    assert!(
+        env.ok(&["get", "pods", "--request-timeout", "5s", "-o", "name"])
+            .await
+            .contains("pod/")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_are_retried_a_bounded_number_of_times() {
+    let env = Env::standard().await;
+    env.emulator.faults().fail_next_matching(2, 500, "/pods");
+    let text = env.ok(&["get", "pods", "-o", "name"]).await;
+    assert!(text.contains(names::API_POD), "the third attempt succeeds");
+    let attempts = env
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("GET /api/v1/namespaces/default/pods?"))
+        .count();
+    assert_eq!(attempts, 3);
+
+    env.emulator.faults().fail_next_matching(10, 503, "/pods");
+    let e = env.err(&["get", "pods"]).await;
+    assert!(
+        e.to_string()
+            .starts_with("Error from server (ServiceUnavailable): "),
+        "{e}"
+    );
+    let attempts = env
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("GET /api/v1/namespaces/default/pods?"))
+        .count();
+    assert_eq!(attempts, 6, "three more attempts, then the error");
+    env.emulator.faults().clear();
+
+    env.emulator.faults().fail_next_matching(1, 500, "/pods/x");
+    let e = env.err(&["get", "pod", "x"]).await;
+    assert_eq!(
+        e.to_string(),
+        "Error from server (NotFound): pods \"x\" not found",
+        "retried past the 500"
+    );
+}
