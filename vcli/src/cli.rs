@@ -84,7 +84,13 @@ where
             ));
         }
     };
-    let command = args::command(&catalog);
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let detail = match args::first_command(&args) {
+        Some("completions" | "man") => args::Detail::All,
+        Some(word) => args::Detail::Only(word),
+        None => args::Detail::Only(""),
+    };
+    let command = args::command(&catalog, detail);
     let matches = match command.try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => {
@@ -169,19 +175,23 @@ fn report(failure: &Failure) -> ExitCode {
 }
 
 fn init_tracing(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
-        _ => "trace",
+    let level = match verbose {
+        0 => tracing::Level::WARN,
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("VCLI_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .with_ansi(std::io::stderr().is_terminal());
+    // Directives are parsed only when asked for: a plain level filter keeps
+    // start-up cheap.
+    let _ = match std::env::var("VCLI_LOG") {
+        Ok(directives) => builder
+            .with_env_filter(tracing_subscriber::EnvFilter::new(directives))
+            .try_init(),
+        Err(_) => builder.with_max_level(level).try_init(),
+    };
 }
 
 /// Plugin panics are caught and reported as plugin failures; the default

@@ -178,6 +178,8 @@ async fn a_plugin_future_is_charged_within_5_percent_and_host_frees_credit_it() 
     // The plugin's own bookkeeping (the `kept` vector's growth, the
     // runtime's per-poll work) is charged too, hence "within 5%".
     let charged = memory::allocated(owner) - baseline;
+    // Shown with `--nocapture`: how far from the plugin's own data the charge is.
+    eprintln!("charged {charged} bytes for {expected} bytes of kept buffers");
     assert_within_5_percent(
         charged,
         expected + bytes(kept.capacity() * size_of::<Vec<u8>>()),

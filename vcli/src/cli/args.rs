@@ -101,12 +101,36 @@ pub(crate) enum PolicyCommand {
     },
 }
 
+/// How much of each plugin's command tree to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Detail<'a> {
+    /// Every plugin's whole tree (completions, man page).
+    All,
+    /// The whole tree of the plugin owning this command; the others are
+    /// listed by name and description only.
+    Only(&'a str),
+}
+
 /// The whole command tree: host commands plus every plugin's subcommand.
-pub(crate) fn command(catalog: &Catalog) -> Command {
+///
+/// Building a large plugin tree costs real start-up time, and `vcli plugins
+/// list` or `vcli --help` only need each plugin's name and description, so
+/// only the tree the invocation can reach is built in full.
+pub(crate) fn command(catalog: &Catalog, detail: Detail<'_>) -> Command {
     let mut cmd = Cli::command();
     for registration in catalog.iter() {
         let meta = registration.metadata();
-        if let (Some(name), Some(sub)) = (meta.command, registration.command()) {
+        let Some(name) = meta.command else { continue };
+        let full = match detail {
+            Detail::All => true,
+            Detail::Only(wanted) => wanted == name,
+        };
+        let sub = if full {
+            registration.command()
+        } else {
+            Some(Command::new(name))
+        };
+        if let Some(sub) = sub {
             let sub = sub.name(name);
             let sub = if sub.get_about().is_none() {
                 sub.about(meta.description)
@@ -117,4 +141,20 @@ pub(crate) fn command(catalog: &Catalog) -> Command {
         }
     }
     cmd
+}
+
+/// The first word of `args` (after the program name) that is not a global
+/// flag or its value: the subcommand about to run.
+pub(crate) fn first_command(args: &[std::ffi::OsString]) -> Option<&str> {
+    let mut words = args.iter().skip(1).filter_map(|a| a.to_str());
+    while let Some(word) = words.next() {
+        match word {
+            "--config" => {
+                words.next();
+            }
+            w if w.starts_with('-') => {}
+            w => return Some(w),
+        }
+    }
+    None
 }

@@ -401,13 +401,13 @@ pub(crate) fn version(catalog: &Catalog, json: bool) -> Result<(), Failure> {
 }
 
 pub(crate) fn completions(catalog: &Catalog, shell: Shell) -> Result<(), Failure> {
-    let mut cmd = super::args::command(catalog);
+    let mut cmd = super::args::command(catalog, super::args::Detail::All);
     clap_complete::generate(shell, &mut cmd, "vcli", &mut std::io::stdout().lock());
     Ok(())
 }
 
 pub(crate) fn man(catalog: &Catalog) -> Result<(), Failure> {
-    let cmd = super::args::command(catalog);
+    let cmd = super::args::command(catalog, super::args::Detail::All);
     clap_mangen::Man::new(cmd).render(&mut std::io::stdout().lock())?;
     Ok(())
 }

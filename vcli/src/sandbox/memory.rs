@@ -8,8 +8,9 @@
 //! `const`-initialized thread-local. The host sets it with [`enter`] around
 //! every poll of plugin code (the `Metered` wrapper in `manager::call`) and the
 //! returned [`Attribution`] guard restores the previous value when the poll
-//! returns, so attribution nests and never leaks past the poll. Code that runs
-//! outside any `enter` is charged to [`PluginId::HOST`].
+//! returns, so attribution nests and never leaks past the poll, even when the
+//! poll panics (the guard is dropped while unwinding). Code that runs outside
+//! any `enter` is charged to [`PluginId::HOST`].
 //!
 //! **Header.** Every block handed out is preceded by a header of
 //! `max(16, layout.align())` bytes. Because both numbers are powers of two the

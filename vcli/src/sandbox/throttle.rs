@@ -23,7 +23,9 @@
 //! be too late to refuse them. An operation moves at most the tokens it
 //! obtained (a read gets a smaller buffer, a write a shorter slice); tokens a
 //! short read or write did not use stay with the connection as credit for its
-//! next operation, so nothing is paid twice or lost.
+//! next operation, so nothing is paid twice or lost. The price is that a
+//! connection waiting for data holds the tokens of its pending read (at most
+//! half a burst) away from the other connections sharing its throttle.
 //!
 //! A single request asks for at most half the burst. Waiting until the bucket
 //! is completely full would lose whatever refills between the moment it is
