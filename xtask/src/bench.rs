@@ -98,7 +98,18 @@ fn startup() -> Result<()> {
 }
 
 fn commands(prometheus: bool, kubernetes: bool) -> Result<()> {
-    crate::cargo(&["build", "--release", "--package", "vcli", "--package", "vcli-k8s-emulator", "--bin", "vcli", "--bin", "k8s-emulator"])?;
+    crate::cargo(&[
+        "build",
+        "--release",
+        "--package",
+        "vcli",
+        "--package",
+        "vcli-k8s-emulator",
+        "--bin",
+        "vcli",
+        "--bin",
+        "k8s-emulator",
+    ])?;
     let target = target_dir()?;
     let (vcli, emulator) = crate::compare::binaries(&target);
     if prometheus {

@@ -33,19 +33,39 @@ struct Side<'a> {
 
 /// Times both sides with hyperfine in one run, measures each one's peak RSS,
 /// and prints the ratios.
-fn compare(target: &Path, label: &str, ours: &Side<'_>, theirs: &Side<'_>, runs: u32) -> Result<()> {
+fn compare(
+    target: &Path,
+    label: &str,
+    ours: &Side<'_>,
+    theirs: &Side<'_>,
+    runs: u32,
+) -> Result<()> {
     let export = target.join(format!("compare-{label}.json"));
     let runs = runs.to_string();
-    let mut args = vec!["--shell=none", "--warmup", "3", "--runs", &runs, "--export-json"];
+    let mut args = vec![
+        "--shell=none",
+        "--warmup",
+        "3",
+        "--runs",
+        &runs,
+        "--export-json",
+    ];
     let export_str = crate::bench::path(&export)?;
     args.push(export_str);
-    let commands: Vec<String> = [ours, theirs].iter().map(|s| shell_words(&s.argv)).collect();
+    let commands: Vec<String> = [ours, theirs]
+        .iter()
+        .map(|s| shell_words(&s.argv))
+        .collect();
     for (side, command) in [ours, theirs].iter().zip(&commands) {
         args.extend(["--command-name", side.name, command.as_str()]);
     }
     crate::bench::hyperfine(&args)?;
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&export)?)?;
-    let mean = |i: usize| report["results"][i]["mean"].as_f64().context("hyperfine reported no mean");
+    let mean = |i: usize| {
+        report["results"][i]["mean"]
+            .as_f64()
+            .context("hyperfine reported no mean")
+    };
     let (ours_s, theirs_s) = (mean(0)?, mean(1)?);
     let (ours_kb, theirs_kb) = (peak_rss_kb(&ours.argv)?, peak_rss_kb(&theirs.argv)?);
     println!(
@@ -72,7 +92,12 @@ fn peak_rss_kb(argv: &[String]) -> Result<u64> {
             .stdout(Stdio::null())
             .output()
             .context("cannot run /usr/bin/time; install it with `apt-get install time`")?;
-        ensure!(output.status.success(), "{} failed: {}", argv.join(" "), String::from_utf8_lossy(&output.stderr));
+        ensure!(
+            output.status.success(),
+            "{} failed: {}",
+            argv.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
         let stderr = String::from_utf8_lossy(&output.stderr);
         let kb: u64 = stderr
             .lines()
@@ -86,7 +111,13 @@ fn peak_rss_kb(argv: &[String]) -> Result<u64> {
 
 fn shell_words(argv: &[String]) -> String {
     argv.iter()
-        .map(|a| if a.contains([' ', '\'', '"']) { format!("'{}'", a.replace('\'', "'\\''")) } else { a.clone() })
+        .map(|a| {
+            if a.contains([' ', '\'', '"']) {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            } else {
+                a.clone()
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -100,11 +131,19 @@ pub(crate) fn prometheus(target: &Path, vcli: &Path) -> Result<()> {
     let url = format!("http://127.0.0.1:{port}");
     std::fs::write(
         dir.join("prometheus.yml"),
-        format!("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: prometheus\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"),
+        format!(
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: prometheus\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
+        ),
     )?;
     let child = Command::new("prometheus")
-        .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
-        .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+        .arg(format!(
+            "--config.file={}",
+            dir.join("prometheus.yml").display()
+        ))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("data").display()
+        ))
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -114,15 +153,33 @@ pub(crate) fn prometheus(target: &Path, vcli: &Path) -> Result<()> {
     // Ready once `up` has a sample: the first scrape happened.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let out = Command::new("promtool").args(["query", "instant", &url, "up"]).output()?;
+        let out = Command::new("promtool")
+            .args(["query", "instant", &url, "up"])
+            .output()?;
         if out.status.success() && String::from_utf8_lossy(&out.stdout).contains("up{") {
             break;
         }
-        ensure!(Instant::now() < deadline, "prometheus at {url} did not scrape itself within 60 s");
+        ensure!(
+            Instant::now() < deadline,
+            "prometheus at {url} did not scrape itself within 60 s"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
-    let ours = Side { name: "vcli prom query", argv: strings(&[crate::bench::path(vcli)?, "prom", "--url", &url, "query", "up"]) };
-    let theirs = Side { name: "promtool query instant", argv: strings(&["promtool", "query", "instant", &url, "up"]) };
+    let ours = Side {
+        name: "vcli prom query",
+        argv: strings(&[
+            crate::bench::path(vcli)?,
+            "prom",
+            "--url",
+            &url,
+            "query",
+            "up",
+        ]),
+    };
+    let theirs = Side {
+        name: "promtool query instant",
+        argv: strings(&["promtool", "query", "instant", &url, "up"]),
+    };
     compare(target, "prometheus", &ours, &theirs, 50)
 }
 
@@ -153,9 +210,26 @@ pub(crate) fn kubernetes(target: &Path, vcli: &Path, emulator: &Path) -> Result<
     // Keep the pipe open: the emulator prints again when it shuts down.
     let _stdout = lines;
     let kubectl = std::env::var("VCLI_KUBECTL").unwrap_or_else(|_| "kubectl".to_owned());
-    let kc = kubeconfig.to_str().context("kubeconfig path is not UTF-8")?.to_owned();
-    let ours = Side { name: "vcli k8s get pods -A", argv: strings(&[crate::bench::path(vcli)?, "k8s", "--kubeconfig", &kc, "get", "pods", "-A"]) };
-    let theirs = Side { name: "kubectl get pods -A", argv: strings(&[&kubectl, "--kubeconfig", &kc, "get", "pods", "-A"]) };
+    let kc = kubeconfig
+        .to_str()
+        .context("kubeconfig path is not UTF-8")?
+        .to_owned();
+    let ours = Side {
+        name: "vcli k8s get pods -A",
+        argv: strings(&[
+            crate::bench::path(vcli)?,
+            "k8s",
+            "--kubeconfig",
+            &kc,
+            "get",
+            "pods",
+            "-A",
+        ]),
+    };
+    let theirs = Side {
+        name: "kubectl get pods -A",
+        argv: strings(&[&kubectl, "--kubeconfig", &kc, "get", "pods", "-A"]),
+    };
     compare(target, "kubernetes", &ours, &theirs, 10)
 }
 
@@ -165,5 +239,8 @@ fn strings(items: &[&str]) -> Vec<String> {
 
 /// The release binaries the comparisons run.
 pub(crate) fn binaries(target: &Path) -> (PathBuf, PathBuf) {
-    (target.join("release/vcli"), target.join("release/k8s-emulator"))
+    (
+        target.join("release/vcli"),
+        target.join("release/k8s-emulator"),
+    )
 }
