@@ -18,15 +18,20 @@ use crate::format::{Format, Printer};
 use crate::resources::Kind;
 use crate::sort::sort_by;
 
-/// One page of a list, items kept as JSON so `-o json` prints every field
-/// the server sent, including ones this build's types do not know.
+/// One page of a list, items kept as raw JSON so `-o json` prints every
+/// field the server sent (including ones this build's types do not know),
+/// and so that items are decoded one at a time: 500 decoded objects at once
+/// would multiply the memory a page needs.
 #[derive(Debug, Deserialize)]
 struct Page {
     #[serde(default)]
     metadata: PageMeta,
     #[serde(default)]
-    items: Vec<Value>,
+    items: Vec<Box<serde_json::value::RawValue>>,
 }
+
+/// A page's items, decoded as they are consumed.
+pub(crate) type Items<'a> = &'a mut dyn Iterator<Item = Result<Value, PluginError>>;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -78,7 +83,7 @@ impl Query {
 pub(crate) async fn list_pages(
     conn: &Conn,
     query: &Query,
-    mut each: impl FnMut(Vec<Value>) -> Result<(), PluginError>,
+    mut each: impl FnMut(Items<'_>) -> Result<(), PluginError>,
 ) -> Result<String, PluginError> {
     let request = Request::new(query.path());
     let mut token = None;
@@ -87,7 +92,12 @@ pub(crate) async fn list_pages(
             .list(&query.list_params(token))
             .map_err(build_error)?;
         let page: Page = conn.get_json(req).await?;
-        each(page.items)?;
+        let mut items = page.items.into_iter().map(|raw| {
+            serde_json::from_str::<Value>(raw.get()).map_err(|e| {
+                PluginError::failed(format!("error: cannot decode an item of the list: {e}"))
+            })
+        });
+        each(&mut items)?;
         match page.metadata.continue_token.filter(|t| !t.is_empty()) {
             Some(next) => token = Some(next),
             None => return Ok(page.metadata.resource_version.unwrap_or_default()),
@@ -188,7 +198,9 @@ pub(crate) async fn run(
         // Sorting needs everything first; pages still keep each response small.
         let mut items = Vec::new();
         resource_version = list_pages(conn, &query, |page| {
-            items.extend(page);
+            for item in page {
+                items.push(item?);
+            }
             Ok(())
         })
         .await?;
@@ -204,7 +216,7 @@ pub(crate) async fn run(
         printer.begin_list()?;
         resource_version = list_pages(conn, &query, |page| {
             for item in page {
-                printer.item(item)?;
+                printer.item(item?)?;
             }
             printer.end_page()
         })

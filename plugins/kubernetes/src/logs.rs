@@ -88,7 +88,7 @@ pub(crate) async fn run(
         list_pages(conn, &query, |page| {
             for v in page {
                 pods.push(
-                    serde_json::from_value::<Pod>(v)
+                    serde_json::from_value::<Pod>(v?)
                         .map_err(|e| PluginError::failed(format!("error: {e}")))?,
                 );
             }
