@@ -73,7 +73,8 @@ fn list(c: &mut Criterion) {
     let one = manager(&["flappy"]);
     c.bench_function("list_plugins/1", |b| b.iter(|| black_box(one.list())));
     let all = manager(vcli_test_plugins::ALL);
-    c.bench_function("list_plugins/11", |b| b.iter(|| black_box(all.list())));
+    let name = format!("list_plugins/{}", vcli_test_plugins::ALL.len());
+    c.bench_function(&name, |b| b.iter(|| black_box(all.list())));
 }
 
 fn start_stop(c: &mut Criterion) {
@@ -94,5 +95,72 @@ fn start_stop(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, load, health, list, start_stop);
+/// A host that provides nothing: the baseline for calling a plugin directly.
+#[derive(Debug)]
+struct NoServices;
+
+impl vcli_plugin_api::HostServices for NoServices {
+    fn spawn(
+        &self,
+        _plugin: &str,
+        _name: &str,
+        _task: futures::future::BoxFuture<'static, ()>,
+    ) -> Result<(), vcli_plugin_api::PluginError> {
+        Err(vcli_plugin_api::PluginError::Cancelled)
+    }
+
+    fn capability_denied(&self, _: &str, _: vcli_plugin_api::Capability, _: &str) {}
+
+    fn network(
+        &self,
+        _: &str,
+    ) -> Result<vcli_plugin_api::NetworkService, vcli_plugin_api::PluginError> {
+        Err(vcli_plugin_api::PluginError::Cancelled)
+    }
+}
+
+/// The plugin's own cost, called without the manager: what the host adds
+/// is the difference between these and the benchmarks above.
+fn direct(c: &mut Criterion) {
+    let rt = runtime();
+    let registration = registrations(&["flappy"])[0];
+    let services: std::sync::Arc<dyn vcli_plugin_api::HostServices> =
+        std::sync::Arc::new(NoServices);
+    c.bench_function("direct/load_plugin", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let t = Instant::now();
+                for _ in 0..iters {
+                    let plugin = registration.create();
+                    let ctx = vcli_plugin_api::PluginContext::new(
+                        "flappy",
+                        Vec::new(),
+                        vcli_plugin_api::CancellationToken::new(),
+                        services.clone(),
+                    );
+                    plugin
+                        .initialize(ctx, vcli_plugin_api::PluginConfig::empty())
+                        .await
+                        .expect("initializes");
+                    black_box(plugin);
+                }
+                t.elapsed()
+            })
+        });
+    });
+    let plugin = registration.create();
+    c.bench_function("direct/health_check", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let t = Instant::now();
+                for _ in 0..iters {
+                    black_box(plugin.health().await);
+                }
+                t.elapsed()
+            })
+        });
+    });
+}
+
+criterion_group!(benches, load, health, list, start_stop, direct);
 criterion_main!(benches);

@@ -1,6 +1,8 @@
 //! The stock `vcli` binary with its first-party plugins, driven as an
 //! operator drives it: against the Kubernetes API emulator through a
-//! generated kubeconfig, and against a real (or absent) Prometheus.
+//! generated kubeconfig, and against a real (or absent) Prometheus. They
+//! need the binary built with both plugins (the default features).
+#![cfg(all(feature = "k8s", feature = "prom"))]
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -79,6 +79,32 @@ pin_project_lite::pin_project! {
     }
 }
 
+pin_project_lite::pin_project! {
+    /// A future whose allocations are charged to a plugin, for callers that
+    /// time the polls themselves.
+    pub(crate) struct Charged<F> {
+        #[pin]
+        inner: F,
+        plugin: PluginId,
+    }
+}
+
+impl<F> Charged<F> {
+    pub(crate) fn new(inner: F, plugin: PluginId) -> Self {
+        Charged { inner, plugin }
+    }
+}
+
+impl<F: Future> Future for Charged<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _charged = memory::enter(*this.plugin);
+        this.inner.poll(cx)
+    }
+}
+
 impl<F> Metered<F> {
     pub(crate) fn new(inner: F, meter: Arc<PluginMeter>) -> Self {
         Metered { inner, meter }

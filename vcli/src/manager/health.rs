@@ -8,7 +8,7 @@ use vcli_plugin_api::{HealthState, HealthStatus, LifecycleState};
 
 use futures::FutureExt;
 
-use super::call::{Metered, panic_message};
+use super::call::{Charged, Metered, panic_message};
 use super::events::EventKind;
 use super::resources::ResourceUsage;
 use super::slot::Slot;
@@ -44,22 +44,34 @@ impl Inner {
             state.probe_started = Some(started);
             instance
         };
-        let call = Metered::new(
+        let call = Charged::new(
             std::panic::AssertUnwindSafe(instance.health()).catch_unwind(),
-            slot.meter.clone(),
+            slot.meter.id,
         );
-        // Most checks answer on their first poll; only those that do not pay
-        // for registering the timeout's timer.
+        // Most checks answer on their first poll. That poll is timed by hand
+        // with the clock reads this function needs anyway, and only checks
+        // that do not answer at once pay for a timer and per-poll timing.
         let mut call = std::pin::pin!(call);
-        let outcome = match futures::poll!(call.as_mut()) {
+        let first = futures::poll!(call.as_mut());
+        let mut elapsed = started.elapsed();
+        slot.meter.poll_nanos.fetch_add(
+            u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        let outcome = match first {
             std::task::Poll::Ready(outcome) => Ok(outcome),
-            std::task::Poll::Pending => tokio::time::timeout(timeout, call).await,
+            std::task::Poll::Pending => {
+                let rest = Metered::new(call, slot.meter.clone());
+                let outcome = tokio::time::timeout(timeout, rest).await;
+                elapsed = started.elapsed();
+                outcome
+            }
         };
         let status = match outcome {
-            Ok(Ok(status)) if started.elapsed() <= timeout => status,
+            Ok(Ok(status)) if elapsed <= timeout => status,
             Ok(Ok(_)) => HealthStatus::unhealthy(format!(
                 "health check took {}, longer than its {} timeout",
-                humantime::format_duration(started.elapsed()),
+                humantime::format_duration(elapsed),
                 humantime::format_duration(timeout)
             )),
             Ok(Err(panic)) => {
