@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use http::Request;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use kube::client::ConfigExt;
 use serde::de::DeserializeOwned;
@@ -89,11 +88,7 @@ fn build_client(
     network: NetworkService,
     timeout: Option<Duration>,
 ) -> Result<kube::Client, kube::Error> {
-    let mut http = HttpConnector::new();
-    http.enforce_http(false);
-    http.set_connect_timeout(config.connect_timeout);
-    http.set_nodelay(true);
-    let metered = MeteredConnector::new(http, network);
+    let metered = MeteredConnector::new(network, config.connect_timeout);
     if config.cluster_url.scheme_str() == Some("https") {
         let https = config.rustls_https_connector_with_connector(metered)?;
         finish(config, https, timeout)

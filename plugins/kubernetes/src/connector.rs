@@ -1,5 +1,6 @@
-//! The TCP connector under the kube client: every connection is authorized
-//! by the host's network service, and every byte is counted.
+//! The TCP connector under the kube client: every connection is opened by
+//! the host's network service, which authorizes it, counts and throttles
+//! every byte, and closes it if the plugin is terminated.
 //!
 //! The metering sits below TLS, so the host counts what really crosses the
 //! wire (ciphertext, handshakes included), which is what a network budget is
@@ -13,12 +14,11 @@ use std::task::{Context, Poll};
 
 use http::Uri;
 use hyper::rt::{Read, ReadBufCursor, Write};
-use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
+use std::time::Duration;
 use tower::Service;
-use vcli_plugin_api::{NetworkService, PluginError};
+use vcli_plugin_api::{BoxedIo, NetworkService, PluginError};
 
 /// Why a connection could not be opened.
 #[derive(Debug)]
@@ -51,12 +51,14 @@ impl std::error::Error for ConnectError {
     }
 }
 
-/// An [`HttpConnector`] that asks the host before each connection and meters
-/// the stream it opens.
+/// A connector that opens every connection through the host's network
+/// service: the host authorizes `host:port` against the policy, counts every
+/// byte, applies the plugin's throughput limit, and closes the connection if
+/// the plugin is terminated.
 #[derive(Clone)]
 pub(crate) struct MeteredConnector {
-    inner: HttpConnector,
     network: NetworkService,
+    connect_timeout: Option<Duration>,
 }
 
 impl fmt::Debug for MeteredConnector {
@@ -66,31 +68,32 @@ impl fmt::Debug for MeteredConnector {
 }
 
 impl MeteredConnector {
-    /// Wraps `inner`, which must accept any scheme (`enforce_http(false)`)
-    /// because TLS is layered on top.
-    pub(crate) fn new(inner: HttpConnector, network: NetworkService) -> Self {
-        MeteredConnector { inner, network }
+    /// A connector opening connections through `network`, each within
+    /// `connect_timeout`.
+    pub(crate) fn new(network: NetworkService, connect_timeout: Option<Duration>) -> Self {
+        MeteredConnector {
+            network,
+            connect_timeout,
+        }
     }
 }
 
-type ConnectFuture = Pin<Box<dyn Future<Output = Result<MeteredIo, ConnectError>> + Send>>;
+/// The future of one connection attempt.
+pub(crate) type ConnectFuture =
+    Pin<Box<dyn Future<Output = Result<MeteredIo, ConnectError>> + Send>>;
 
 impl Service<Uri> for MeteredConnector {
     type Response = MeteredIo;
     type Error = ConnectError;
     type Future = ConnectFuture;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner
-            .poll_ready(cx)
-            .map_err(|e| ConnectError::Io(io::Error::other(e)))
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, uri: Uri) -> Self::Future {
         let network = self.network.clone();
-        // `call` must not block, so the authorization check runs first in the
-        // future; a refused host never sees a SYN.
-        let mut inner = self.inner.clone();
+        let connect_timeout = self.connect_timeout;
         Box::pin(async move {
             let Some(host) = uri.host() else {
                 return Err(ConnectError::NoHost(uri));
@@ -103,104 +106,43 @@ impl Service<Uri> for MeteredConnector {
                 Some("https") => 443,
                 _ => 80,
             });
-            network
-                .authorize(&host, port)
-                .map_err(ConnectError::Denied)?;
-            let io = inner
-                .call(uri)
-                .await
-                .map_err(|e| ConnectError::Io(into_io(e)))?;
-            let counted = Counted {
-                stream: io.into_inner(),
-                network,
+            let connect = network.connect(&host, port);
+            let connected = match connect_timeout {
+                Some(limit) => tokio::time::timeout(limit, connect).await.map_err(|_| {
+                    ConnectError::Io(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!("connecting to {host}:{port} timed out"),
+                    ))
+                })?,
+                None => connect.await,
             };
+            let io = connected.map_err(into_connect_error)?;
             Ok(MeteredIo {
-                inner: TokioIo::new(counted),
+                inner: TokioIo::new(io),
             })
         })
     }
 }
 
-/// hyper-util's connect error wraps the `io::Error` that says what happened
-/// (refused, timed out); keep that kind so errors can be worded like kubectl's.
-fn into_io<E: std::error::Error + Send + Sync + 'static>(err: E) -> io::Error {
-    let kind = err
-        .source()
+/// Keeps the kind of the I/O error behind a failed connection (refused,
+/// timed out), so errors can be worded like kubectl's; a policy refusal
+/// stays a refusal.
+fn into_connect_error(err: PluginError) -> ConnectError {
+    if matches!(
+        err,
+        PluginError::CapabilityDenied { .. } | PluginError::Cancelled
+    ) {
+        return ConnectError::Denied(err);
+    }
+    let kind = std::error::Error::source(&err)
         .and_then(|s| s.downcast_ref::<io::Error>())
         .map_or(io::ErrorKind::Other, io::Error::kind);
-    io::Error::new(kind, err)
-}
-
-/// The TCP stream, counting bytes in both directions into the host's meter.
-///
-/// Counting happens on tokio's `AsyncRead`/`AsyncWrite`, whose `ReadBuf`
-/// says how many bytes a read filled; hyper's own read cursor does not
-/// without `unsafe`, which this workspace forbids.
-struct Counted {
-    stream: TcpStream,
-    network: NetworkService,
-}
-
-impl AsyncRead for Counted {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let before = buf.filled().len();
-        let result = Pin::new(&mut this.stream).poll_read(cx, buf);
-        let read = buf.filled().len().saturating_sub(before);
-        if read > 0 {
-            this.network.record_received(read as u64);
-        }
-        result
-    }
-}
-
-impl AsyncWrite for Counted {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let result = Pin::new(&mut this.stream).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = result {
-            this.network.record_sent(n as u64);
-        }
-        result
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let result = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
-        if let Poll::Ready(Ok(n)) = result {
-            this.network.record_sent(n as u64);
-        }
-        result
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
-    }
+    ConnectError::Io(io::Error::new(kind, err))
 }
 
 /// The metered stream as hyper sees it.
 pub(crate) struct MeteredIo {
-    inner: TokioIo<Counted>,
+    inner: TokioIo<BoxedIo>,
 }
 
 impl fmt::Debug for MeteredIo {
@@ -211,7 +153,7 @@ impl fmt::Debug for MeteredIo {
 
 impl Connection for MeteredIo {
     fn connected(&self) -> Connected {
-        self.inner.inner().stream.connected()
+        Connected::new()
     }
 }
 

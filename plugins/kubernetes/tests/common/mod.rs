@@ -12,8 +12,8 @@ use futures::future::BoxFuture;
 use tokio::sync::watch;
 use vcli_k8s_emulator::{Emulator, Fixtures};
 use vcli_plugin_api::{
-    CancellationToken, Capability, DescribePlugin, HostServices, NetworkMeter, NetworkService,
-    Output, OutputStyle, Plugin, PluginConfig, PluginContext, PluginError,
+    BoxedIo, CancellationToken, Capability, DescribePlugin, HostServices, NetworkMeter,
+    NetworkService, Output, OutputStyle, Plugin, PluginConfig, PluginContext, PluginError,
 };
 use vcli_plugin_kubernetes::KubernetesPlugin;
 
@@ -29,8 +29,58 @@ pub struct TestHost {
 pub struct Meter {
     pub authorized: Mutex<Vec<(String, u16)>>,
     pub refuse: Mutex<bool>,
-    pub sent: AtomicU64,
-    pub received: AtomicU64,
+    pub sent: Arc<AtomicU64>,
+    pub received: Arc<AtomicU64>,
+}
+
+/// A TCP stream counting its bytes into the test host's meter, as the real
+/// host's metered connections do.
+struct Counting {
+    stream: tokio::net::TcpStream,
+    sent: Arc<AtomicU64>,
+    received: Arc<AtomicU64>,
+}
+
+impl tokio::io::AsyncRead for Counting {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let result = std::pin::Pin::new(&mut self.stream).poll_read(cx, buf);
+        let read = (buf.filled().len() - before) as u64;
+        self.received.fetch_add(read, Ordering::Relaxed);
+        result
+    }
+}
+
+impl tokio::io::AsyncWrite for Counting {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let result = std::pin::Pin::new(&mut self.stream).poll_write(cx, buf);
+        if let std::task::Poll::Ready(Ok(n)) = &result {
+            self.sent.fetch_add(*n as u64, Ordering::Relaxed);
+        }
+        result
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
 }
 
 impl NetworkMeter for Meter {
@@ -53,6 +103,24 @@ impl NetworkMeter for Meter {
     }
     fn record_received(&self, bytes: u64) {
         self.received.fetch_add(bytes, Ordering::Relaxed);
+    }
+    fn connect(&self, host: &str, port: u16) -> BoxFuture<'static, Result<BoxedIo, PluginError>> {
+        let authorized = self.authorize(host, port);
+        let (sent, received) = (self.sent.clone(), self.received.clone());
+        let address = format!("{host}:{port}");
+        Box::pin(async move {
+            authorized?;
+            let stream = tokio::net::TcpStream::connect(&address)
+                .await
+                .map_err(|e| {
+                    PluginError::with_source(format!("cannot connect to {address}: {e}"), e)
+                })?;
+            Ok(Box::new(Counting {
+                stream,
+                sent,
+                received,
+            }) as BoxedIo)
+        })
     }
 }
 
