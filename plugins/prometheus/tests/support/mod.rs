@@ -141,15 +141,20 @@ rm -rf "$dir""#;
             p.get("/api/v1/alerts")
                 .is_some_and(|(_, body)| body.contains(r#""state":"firing""#))
         });
-        server.wait_until("the recording rule and both `up` series", |p| {
-            let recorded = p
-                .get("/api/v1/query?query=job:up:sum")
-                .is_some_and(|(_, b)| b.contains(r#""job":"down""#));
-            let both = p
-                .get("/api/v1/query?query=count(up)")
-                .is_some_and(|(_, b)| b.contains(r#","2"]"#));
-            recorded && both
-        });
+        server.wait_until(
+            "the recording rule for both jobs and both `up` series",
+            |p| {
+                let recorded = p
+                    .get("/api/v1/query?query=job:up:sum")
+                    .is_some_and(|(_, b)| {
+                        b.contains(r#""job":"down""#) && b.contains(r#""job":"prometheus""#)
+                    });
+                let both = p
+                    .get("/api/v1/query?query=count(up)")
+                    .is_some_and(|(_, b)| b.contains(r#","2"]"#));
+                recorded && both
+            },
+        );
         server
     }
 
