@@ -275,3 +275,53 @@ async fn a_host_outside_the_network_scope_is_refused() {
         }
     );
 }
+
+/// Whether a process with exactly this command line is alive.
+fn running(argv: &[&str]) -> bool {
+    let wanted: Vec<u8> = argv.iter().flat_map(|a| a.bytes().chain([0])).collect();
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|entry| {
+            std::fs::read(entry.path().join("cmdline")).is_ok_and(|cmdline| cmdline == wanted)
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugins_children_are_killed_when_it_stops() {
+    let manager = common::manager(&["child-runner"], "");
+    manager.load("child-runner").await.unwrap();
+    manager.start("child-runner").await.unwrap();
+    let child = ["sleep", "31.4159"];
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !running(&child) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child never started"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    manager.stop("child-runner").await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while running(&child) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child outlived its plugin"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    manager.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_plugin_without_the_capability_gets_no_process_service() {
+    let config = "[plugins.child-runner.policy]\ndeny = [\"process-execution\"]\n";
+    let manager = common::manager(&["child-runner"], config);
+    let err = manager.load("child-runner").await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("needs capability process-execution, which the policy denies"),
+        "{err}"
+    );
+}

@@ -79,7 +79,9 @@ async fn connection_refused_names_the_server() {
     let env = Env::standard().await;
     let port = env.emulator.addr().port();
     let kubeconfig = env.kubeconfig.clone();
-    drop(env.emulator);
+    // Await the shutdown: a dropped emulator closes its listener only when
+    // its task next runs, and a connection in between would be reset, not refused.
+    env.emulator.shutdown().await;
     let path = kubeconfig.display().to_string();
     let plugin = KubernetesPlugin::create();
     let host = std::sync::Arc::new(common::TestHost::default());

@@ -17,14 +17,15 @@ pub use broken::{
 };
 
 pub use sandboxed::{
-    BURNER_SPUN_NANOS, CpuBurner, MemoryLeaker, NetworkFlooder, OVERREACHER_RESULT, Overreacher,
-    SPAWNER_REFUSED, SPAWNER_STARTED, TaskSpawner,
+    BURNER_SPUN_NANOS, ChildRunner, CpuBurner, MemoryLeaker, NetworkFlooder, OVERREACHER_RESULT,
+    Overreacher, SPAWNER_REFUSED, SPAWNER_STARTED, TaskSpawner,
 };
 
 /// Names of every plugin in this crate.
 pub const ALL: &[&str] = &[
     "blocks-in-health",
     "blocks-thread",
+    "child-runner",
     "cpu-burner",
     "cycle-a",
     "cycle-b",

@@ -259,3 +259,42 @@ impl DescribePlugin for Overreacher {
 }
 
 register_plugin!(Overreacher);
+
+/// Runs `sleep 31.4159` through the host's process service from a background
+/// task; the host must kill it when the plugin stops.
+#[derive(Debug, Default)]
+pub struct ChildRunner {
+    ctx: OnceLock<PluginContext>,
+}
+
+#[async_trait]
+impl Plugin for ChildRunner {
+    async fn initialize(
+        &self,
+        ctx: PluginContext,
+        _config: PluginConfig,
+    ) -> Result<(), PluginError> {
+        let _ = self.ctx.set(ctx);
+        Ok(())
+    }
+
+    async fn start(&self) -> Result<(), PluginError> {
+        let ctx = context(&self.ctx)?;
+        let processes = ctx.processes()?;
+        ctx.spawn("child", async move {
+            let _ = processes.run("sleep", &["31.4159".to_owned()]).await;
+        })
+    }
+}
+
+impl DescribePlugin for ChildRunner {
+    const METADATA: Metadata = Metadata::new("child-runner", "0.1.0")
+        .description("Runs a long child process")
+        .capabilities(&[Capability::ProcessExecution]);
+
+    fn create() -> Self {
+        ChildRunner::default()
+    }
+}
+
+register_plugin!(ChildRunner);
