@@ -9,21 +9,6 @@ use vcli_plugin_api::{
     PluginError, async_trait, register_plugin,
 };
 
-/// Declares a plugin type with the given metadata and a plain constructor.
-macro_rules! test_plugin {
-    ($ty:ident, $meta:expr) => {
-        impl DescribePlugin for $ty {
-            const METADATA: Metadata = $meta;
-
-            fn create() -> Self {
-                $ty::default()
-            }
-        }
-
-        register_plugin!($ty);
-    };
-}
-
 /// Panics in `start`.
 #[derive(Debug, Default)]
 pub struct PanicsInStart;

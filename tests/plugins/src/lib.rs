@@ -6,6 +6,21 @@
 //! Each plugin exposes its knobs and counters as statics so a test can steer
 //! it and observe it from outside.
 
+/// Implements [`DescribePlugin`](vcli_plugin_api::DescribePlugin) for a `Default` plugin type with the given metadata and a plain constructor.
+macro_rules! test_plugin {
+    ($ty:ident, $meta:expr) => {
+        impl DescribePlugin for $ty {
+            const METADATA: Metadata = $meta;
+
+            fn create() -> Self {
+                $ty::default()
+            }
+        }
+
+        register_plugin!($ty);
+    };
+}
+
 mod behaving;
 mod broken;
 mod sandboxed;

@@ -50,16 +50,10 @@ impl Plugin for MemoryLeaker {
     }
 }
 
-impl DescribePlugin for MemoryLeaker {
-    const METADATA: Metadata =
-        Metadata::new("memory-leaker", "0.1.0").description("Leaks 100 MiB/s");
-
-    fn create() -> Self {
-        MemoryLeaker::default()
-    }
-}
-
-register_plugin!(MemoryLeaker);
+test_plugin!(
+    MemoryLeaker,
+    Metadata::new("memory-leaker", "0.1.0").description("Leaks 100 MiB/s")
+);
 
 /// Tasks `task-spawner` started and had refused.
 pub static SPAWNER_STARTED: AtomicUsize = AtomicUsize::new(0);
@@ -96,16 +90,10 @@ impl Plugin for TaskSpawner {
     }
 }
 
-impl DescribePlugin for TaskSpawner {
-    const METADATA: Metadata =
-        Metadata::new("task-spawner", "0.1.0").description("Spawns 100 idle tasks");
-
-    fn create() -> Self {
-        TaskSpawner::default()
-    }
-}
-
-register_plugin!(TaskSpawner);
+test_plugin!(
+    TaskSpawner,
+    Metadata::new("task-spawner", "0.1.0").description("Spawns 100 idle tasks")
+);
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -149,17 +137,12 @@ impl Plugin for NetworkFlooder {
     }
 }
 
-impl DescribePlugin for NetworkFlooder {
-    const METADATA: Metadata = Metadata::new("network-flooder", "0.1.0")
+test_plugin!(
+    NetworkFlooder,
+    Metadata::new("network-flooder", "0.1.0")
         .description("Floods a TCP sink")
-        .capabilities(&[Capability::Network]);
-
-    fn create() -> Self {
-        NetworkFlooder::default()
-    }
-}
-
-register_plugin!(NetworkFlooder);
+        .capabilities(&[Capability::Network])
+);
 
 /// Nanoseconds `cpu-burner` itself measured spinning: the truth its
 /// measured CPU share is compared with.
@@ -197,16 +180,10 @@ impl Plugin for CpuBurner {
     }
 }
 
-impl DescribePlugin for CpuBurner {
-    const METADATA: Metadata =
-        Metadata::new("cpu-burner", "0.1.0").description("Burns half a core");
-
-    fn create() -> Self {
-        CpuBurner::default()
-    }
-}
-
-register_plugin!(CpuBurner);
+test_plugin!(
+    CpuBurner,
+    Metadata::new("cpu-burner", "0.1.0").description("Burns half a core")
+);
 
 /// What `overreacher` got when it asked for the network it never declared.
 pub static OVERREACHER_RESULT: Mutex<Option<String>> = Mutex::new(None);
@@ -249,16 +226,10 @@ impl Plugin for Overreacher {
     }
 }
 
-impl DescribePlugin for Overreacher {
-    const METADATA: Metadata =
-        Metadata::new("overreacher", "0.1.0").description("Uses capabilities it never declared");
-
-    fn create() -> Self {
-        Overreacher::default()
-    }
-}
-
-register_plugin!(Overreacher);
+test_plugin!(
+    Overreacher,
+    Metadata::new("overreacher", "0.1.0").description("Uses capabilities it never declared")
+);
 
 /// Runs `sleep 31.4159` through the host's process service from a background
 /// task; the host must kill it when the plugin stops.
@@ -287,14 +258,9 @@ impl Plugin for ChildRunner {
     }
 }
 
-impl DescribePlugin for ChildRunner {
-    const METADATA: Metadata = Metadata::new("child-runner", "0.1.0")
+test_plugin!(
+    ChildRunner,
+    Metadata::new("child-runner", "0.1.0")
         .description("Runs a long child process")
-        .capabilities(&[Capability::ProcessExecution]);
-
-    fn create() -> Self {
-        ChildRunner::default()
-    }
-}
-
-register_plugin!(ChildRunner);
+        .capabilities(&[Capability::ProcessExecution])
+);
