@@ -189,3 +189,15 @@ impl DescribePlugin for PrometheusPlugin {
 }
 
 register_plugin!(PrometheusPlugin);
+
+/// Snapshots a CLI table rendered by a unit test into the workspace's
+/// `snapshots/` directory, as `prometheus__table_NAME`.
+#[cfg(test)]
+pub(crate) fn snapshot_table(name: &str, table: &str) {
+    insta::with_settings!({
+        snapshot_path => "../../../snapshots",
+        prepend_module_to_snapshot => false,
+    }, {
+        insta::assert_snapshot!(format!("prometheus__table_{name}"), table);
+    });
+}

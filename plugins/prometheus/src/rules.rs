@@ -340,12 +340,7 @@ mod tests {
     fn rules_table() {
         let mut out = Vec::new();
         write_rules(&mut out, OutputFormat::Table, &groups(), 102.0, false).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "GROUP       NAME           TYPE        HEALTH   STATE    LAST EVALUATION   EVAL TIME   ERROR\n\
-             vcli-test   job:up:sum     recording   ok       -        2s ago            0.20ms\n\
-             vcli-test   AlwaysFiring   alerting    err      firing   2s ago            0.30ms      boom\n"
-        );
+        crate::snapshot_table("rules", &String::from_utf8(out).unwrap());
     }
 
     #[test]
@@ -358,10 +353,7 @@ mod tests {
         let rows: Vec<AlertRow> = list.alerts.iter().map(alert_row).collect();
         let mut out = Vec::new();
         write_alerts(&mut out, OutputFormat::Table, &rows, 250.0, false).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "NAME           STATE    AGE     VALUE   LABELS\nAlwaysFiring   firing   3m10s   1       severity=page\n"
-        );
+        crate::snapshot_table("alerts", &String::from_utf8(out).unwrap());
         let mut out = Vec::new();
         write_alerts(&mut out, OutputFormat::Yaml, &rows, 0.0, false).unwrap();
         let text = String::from_utf8(out).unwrap();

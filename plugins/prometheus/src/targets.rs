@@ -221,12 +221,7 @@ mod tests {
         ];
         let mut out = Vec::new();
         write_active(&mut out, OutputFormat::Table, &rows, 103.0, false).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "JOB    INSTANCE    HEALTH   LAST SCRAPE   DURATION   ERROR\n\
-             node   node:9100   up       3s ago        4.20ms\n\
-             db     db:9100     down     3s ago        4.20ms     connection refused\n"
-        );
+        crate::snapshot_table("targets", &String::from_utf8(out).unwrap());
     }
 
     #[test]
