@@ -3,8 +3,10 @@
 //! on a bounded event channel.
 
 mod call;
+mod error;
 mod events;
 mod health;
+mod info;
 mod lifecycle;
 mod network;
 mod resources;
@@ -16,146 +18,24 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use vcli_plugin_api::{Capability, Dependency, HealthStatus, LifecycleState, Plugin, PluginError};
+use vcli_plugin_api::{Capability, HealthStatus, LifecycleState, Plugin};
 
 pub use call::CallError;
 pub(crate) use call::panic_message as panic_text;
+pub use error::ManagerError;
 pub use events::{EVENT_BUFFER, EVENT_CAPACITY, Event, EventKind};
+pub use info::PluginInfo;
 pub use resources::ResourceUsage;
 pub use violations::{Resource, VIOLATION_HISTORY, Violation, ViolationKind};
 
-use crate::catalog::{Catalog, CatalogError};
+use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::sandbox::memory::PluginId;
 use events::EventBus;
 use slot::Slot;
-
-/// Why a manager operation did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum ManagerError {
-    /// The plugin is unknown, or its dependencies cannot be resolved.
-    #[error(transparent)]
-    Catalog(#[from] CatalogError),
-    /// The operation would make an illegal lifecycle transition.
-    #[error("cannot move plugin {plugin:?} from {from} to {to}")]
-    IllegalTransition {
-        /// The plugin.
-        plugin: String,
-        /// Its current state.
-        from: LifecycleState,
-        /// The state the operation needs to reach.
-        to: LifecycleState,
-    },
-    /// The policy refuses a capability the plugin needs.
-    #[error(transparent)]
-    CapabilityRefused(#[from] crate::policy::Refusal),
-    /// The configuration disables the plugin.
-    #[error(
-        "plugin {0:?} is disabled; set `enabled = true` under [plugins.{0}] in the config file"
-    )]
-    Disabled(String),
-    /// The plugin crashed too often and will not be loaded again automatically.
-    #[error(
-        "plugin {plugin:?} is quarantined after {crashes} crashes; reload it explicitly once the cause is fixed"
-    )]
-    Quarantined {
-        /// The plugin.
-        plugin: String,
-        /// How many crashes put it there.
-        crashes: u32,
-    },
-    /// A dependency is not running.
-    #[error("plugin {plugin:?} cannot start: it depends on {dependency:?}, which is {state}")]
-    DependencyNotRunning {
-        /// The plugin.
-        plugin: String,
-        /// The dependency.
-        dependency: String,
-        /// The dependency's state.
-        state: LifecycleState,
-    },
-    /// A running plugin depends on the one being stopped.
-    #[error(
-        "plugin {plugin:?} is needed by running plugin {dependent:?}; stop {dependent:?} first"
-    )]
-    NeededBy {
-        /// The plugin.
-        plugin: String,
-        /// The running plugin that needs it.
-        dependent: String,
-    },
-    /// The plugin has no instance to call.
-    #[error("plugin {plugin:?} is {state}; load it first")]
-    NotLoaded {
-        /// The plugin.
-        plugin: String,
-        /// Its state.
-        state: LifecycleState,
-    },
-    /// The plugin returned an error.
-    #[error("plugin {plugin:?}: {source}")]
-    Plugin {
-        /// The plugin.
-        plugin: String,
-        /// Its error.
-        source: PluginError,
-    },
-    /// Calling the plugin panicked or missed its deadline.
-    #[error("plugin {plugin:?}: {source}")]
-    Call {
-        /// The plugin.
-        plugin: String,
-        /// What went wrong.
-        source: CallError,
-    },
-}
-
-impl ManagerError {
-    /// The process exit code for this error: 2 when the user must change
-    /// their configuration, 1 otherwise.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            ManagerError::Disabled(_) | ManagerError::CapabilityRefused(_) => 2,
-            ManagerError::Plugin { source, .. } => source.exit_code(),
-            _ => 1,
-        }
-    }
-}
-
-/// A snapshot of one plugin, as `vcli plugins list/info` show it.
-#[derive(Debug, Clone, Serialize)]
-pub struct PluginInfo {
-    /// Name.
-    pub name: &'static str,
-    /// Version.
-    pub version: &'static str,
-    /// One-line description.
-    pub description: &'static str,
-    /// CLI subcommand, if any.
-    pub command: Option<&'static str>,
-    /// Capabilities it needs.
-    pub capabilities: &'static [Capability],
-    /// Plugins it depends on.
-    pub dependencies: &'static [Dependency],
-    /// Whether the configuration enables it.
-    pub enabled: bool,
-    /// Lifecycle state.
-    pub state: LifecycleState,
-    /// Why it failed, if it did.
-    pub failure: Option<Arc<str>>,
-    /// The probe's current verdict and the last check's message.
-    pub health: Arc<HealthStatus>,
-    /// The last resource sample.
-    pub resources: ResourceUsage,
-    /// Restarts after failures.
-    pub restarts: u32,
-    /// Whether it crashed too often to be restarted.
-    pub quarantined: bool,
-}
 
 /// Owns the plugins linked into this binary. Cheap to clone; all clones
 /// share one set of plugins.
@@ -486,28 +366,6 @@ impl Inner {
                 },
                 ManagerError::from,
             )),
-        }
-    }
-}
-
-impl Slot {
-    fn info(&self) -> PluginInfo {
-        let meta = self.registration.metadata();
-        let state = self.lock();
-        PluginInfo {
-            name: meta.name,
-            version: meta.version,
-            description: meta.description,
-            command: meta.command,
-            capabilities: meta.capabilities,
-            dependencies: meta.dependencies,
-            enabled: self.settings.enabled,
-            state: state.lifecycle,
-            failure: state.failure.clone(),
-            health: state.health.clone(),
-            resources: state.resources,
-            restarts: state.restarts,
-            quarantined: state.quarantined,
         }
     }
 }

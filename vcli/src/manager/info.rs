@@ -1,0 +1,62 @@
+//! The snapshot of one plugin that `get` and `list` return.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use vcli_plugin_api::{Capability, Dependency, HealthStatus, LifecycleState};
+
+use super::ResourceUsage;
+use super::slot::Slot;
+
+/// A snapshot of one plugin, as `vcli plugins list/info` show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PluginInfo {
+    /// Name.
+    pub name: &'static str,
+    /// Version.
+    pub version: &'static str,
+    /// One-line description.
+    pub description: &'static str,
+    /// CLI subcommand, if any.
+    pub command: Option<&'static str>,
+    /// Capabilities it needs.
+    pub capabilities: &'static [Capability],
+    /// Plugins it depends on.
+    pub dependencies: &'static [Dependency],
+    /// Whether the configuration enables it.
+    pub enabled: bool,
+    /// Lifecycle state.
+    pub state: LifecycleState,
+    /// Why it failed, if it did.
+    pub failure: Option<Arc<str>>,
+    /// The probe's current verdict and the last check's message.
+    pub health: Arc<HealthStatus>,
+    /// The last resource sample.
+    pub resources: ResourceUsage,
+    /// Restarts after failures.
+    pub restarts: u32,
+    /// Whether it crashed too often to be restarted.
+    pub quarantined: bool,
+}
+
+impl Slot {
+    pub(super) fn info(&self) -> PluginInfo {
+        let meta = self.registration.metadata();
+        let state = self.lock();
+        PluginInfo {
+            name: meta.name,
+            version: meta.version,
+            description: meta.description,
+            command: meta.command,
+            capabilities: meta.capabilities,
+            dependencies: meta.dependencies,
+            enabled: self.settings.enabled,
+            state: state.lifecycle,
+            failure: state.failure.clone(),
+            health: state.health.clone(),
+            resources: state.resources,
+            restarts: state.restarts,
+            quarantined: state.quarantined,
+        }
+    }
+}
