@@ -306,12 +306,11 @@ impl Manager {
 
     /// A fresh TUI view from `name`'s instance, if it has one.
     pub fn view(&self, name: &str) -> Option<Box<dyn vcli_plugin_api::View>> {
-        let instance = self.inner.slot(name).ok()?.lock().instance.clone()?;
-        call::call_plugin_sync_as(self.inner.slot(name).ok()?.meter.id, "view", || {
-            instance.view()
-        })
-        .ok()
-        .flatten()
+        let slot = self.inner.slot(name).ok()?;
+        let instance = slot.lock().instance.clone()?;
+        call::call_plugin_sync_as(slot.meter.id, "view", || instance.view())
+            .ok()
+            .flatten()
     }
 
     /// Starts the background loops: one health probe per plugin and the
