@@ -4,6 +4,24 @@
 use std::fmt;
 use std::io::{self, Write};
 
+/// How the host runs a command, as the plugin judges it from the command line.
+///
+/// A [`CommandKind::Finite`] command (`get`, `describe`, a query) runs under
+/// the host's command deadline (`[manager] command_timeout`); a
+/// [`CommandKind::Streaming`] one (`logs -f`, `get -w`) has no deadline and
+/// runs until it ends by itself or the user interrupts it, with the host's
+/// health probes and watchdog running beside it. Either kind is metered and
+/// cancelled like every other call into the plugin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum CommandKind {
+    /// Finishes by itself; a deadline applies.
+    #[default]
+    Finite,
+    /// Follows a stream until interrupted; no deadline.
+    Streaming,
+}
+
 /// How output will be shown, so commands can choose colour and layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutputStyle {

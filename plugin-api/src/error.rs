@@ -41,7 +41,30 @@ pub enum PluginError {
     /// The operation was cancelled because the plugin is stopping.
     #[error("cancelled")]
     Cancelled,
-    /// Anything else: a server error, an unreachable backend, a timeout.
+    /// The server behind the plugin answered with an error. The message is
+    /// the whole text an operator sees, in the words of the server's own
+    /// tools (kubectl's `Error from server (NotFound): pods "x" not found`),
+    /// and the host prints it as it is, without an `error: ` prefix.
+    #[error("{message}")]
+    Server {
+        /// The full message shown to the operator.
+        message: String,
+        /// The underlying error, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The server could not be reached: refused, unresolvable, timed out,
+    /// a TLS failure. Printed as it is, like [`PluginError::Server`].
+    #[error("{message}")]
+    Connection {
+        /// The full message shown to the operator.
+        message: String,
+        /// The underlying error, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// Anything else: a failure inside the plugin, a timeout. The host
+    /// prints it after `error: `.
     #[error("{message}")]
     Failed {
         /// The full message shown to the operator.
@@ -64,6 +87,23 @@ impl PluginError {
     /// A failure with a message explaining `source`.
     pub fn with_source(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
         PluginError::Failed {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// An error answer from the server, shown as it is.
+    pub fn server(message: impl Into<String>) -> Self {
+        PluginError::Server {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The server could not be reached because of `source`; `message` is
+    /// shown as it is.
+    pub fn connection(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        PluginError::Connection {
             message: message.into(),
             source: Some(source.into()),
         }

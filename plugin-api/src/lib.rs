@@ -98,7 +98,7 @@ mod view;
 pub use async_trait::async_trait;
 pub use capability::{Capability, UnknownCapability};
 pub use clap;
-pub use command::{Output, OutputStyle};
+pub use command::{CommandKind, Output, OutputStyle};
 pub use config::{PluginConfig, line_column};
 pub use context::{
     BoxedIo, FileSystemAccess, FileSystemService, HostServices, NetworkIo, NetworkMeter,

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::{HealthStatus, Metadata, Output, PluginConfig, PluginContext, PluginError, View};
+use crate::{CommandKind, HealthStatus, Metadata, Output, PluginConfig, PluginContext, PluginError, View};
 
 /// A plugin instance, driven by the host's manager.
 ///
@@ -51,6 +51,15 @@ pub trait Plugin: Send + Sync + 'static {
     ) -> Result<(), PluginError> {
         let _ = (matches, out);
         Err(PluginError::Usage("this plugin has no commands".to_owned()))
+    }
+
+    /// Whether the command `matches` names finishes by itself or follows a
+    /// stream (`logs -f`, `get --watch`): the host puts a deadline only on
+    /// the former. `matches` are the same as for [`Plugin::run_command`].
+    /// The default says every command finishes by itself.
+    fn command_kind(&self, matches: &clap::ArgMatches) -> CommandKind {
+        let _ = matches;
+        CommandKind::Finite
     }
 
     /// A fresh view for the TUI, if the plugin has one.

@@ -5,6 +5,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use semver::{Version, VersionReq};
 use vcli_plugin_api::{Metadata, Registration};
 
+/// The host's own commands, and the ones it keeps for itself: no plugin may
+/// contribute them, so `vcli plugins` or `vcli help` always mean the same.
+pub const RESERVED_COMMANDS: &[&str] = &[
+    "plugins",
+    "policy",
+    "version",
+    "completions",
+    "man",
+    "help",
+    "tui",
+    "registry",
+];
+
 /// Why the set of linked plugins, or a request to order them, is unusable.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -20,6 +33,16 @@ pub enum CatalogError {
         first: String,
         /// The second plugin.
         second: String,
+    },
+    /// A plugin's command would shadow one of the host's own.
+    #[error(
+        "plugin {plugin:?} contributes the command {command:?}, which is the host's own; give the plugin another command name"
+    )]
+    ReservedCommand {
+        /// The command.
+        command: String,
+        /// The plugin.
+        plugin: String,
     },
     /// A metadata field is malformed.
     #[error("plugin {plugin:?} has invalid metadata: {field}: {problem}")]
@@ -112,6 +135,14 @@ impl Catalog {
             validate(meta, &api)?;
             if entries.insert(meta.name, registration).is_some() {
                 return Err(CatalogError::Duplicate(meta.name.to_owned()));
+            }
+            if let Some(command) = meta.command
+                && RESERVED_COMMANDS.contains(&command)
+            {
+                return Err(CatalogError::ReservedCommand {
+                    command: command.to_owned(),
+                    plugin: meta.name.to_owned(),
+                });
             }
             if let Some(command) = meta.command
                 && let Some(first) = commands.insert(command, meta.name)

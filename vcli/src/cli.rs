@@ -4,6 +4,7 @@
 
 mod args;
 mod host;
+mod output;
 mod plugin;
 mod sandbox;
 mod table;
@@ -31,6 +32,10 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 pub(crate) struct Failure {
     pub(crate) code: u8,
     pub(crate) message: String,
+    /// Printed as it is, without the `error: ` prefix: the words of a
+    /// server or of the tool operators know for it (kubectl's `Error from
+    /// server (NotFound): ...`).
+    bare: bool,
 }
 
 impl Failure {
@@ -38,6 +43,20 @@ impl Failure {
         Failure {
             code,
             message: message.into(),
+            bare: false,
+        }
+    }
+
+    /// A plugin's error: its kind, never its text, says how it is shown.
+    pub(crate) fn from_plugin(error: &vcli_plugin_api::PluginError) -> Self {
+        use vcli_plugin_api::PluginError;
+        Failure {
+            code: error.exit_code(),
+            message: error.to_string(),
+            bare: matches!(
+                error,
+                PluginError::Server { .. } | PluginError::Connection { .. }
+            ),
         }
     }
 }
@@ -163,10 +182,7 @@ fn report(failure: &Failure) -> ExitCode {
     }
     let mut stderr = std::io::stderr().lock();
     let message = &failure.message;
-    if message.starts_with("error:")
-        || message.starts_with("Error from server")
-        || message.starts_with("The connection to the server")
-    {
+    if failure.bare {
         let _ = writeln!(stderr, "{message}");
     } else {
         let _ = writeln!(stderr, "error: {message}");

@@ -63,6 +63,9 @@ pub struct ManagerSettings {
     pub resource_interval: HumanDuration,
     /// How long graceful shutdown may take in all.
     pub shutdown_timeout: HumanDuration,
+    /// Deadline for a plugin command that finishes by itself (`get`,
+    /// `query`); commands that follow a stream (`logs -f`) have none.
+    pub command_timeout: HumanDuration,
 }
 
 impl Default for ManagerSettings {
@@ -71,6 +74,7 @@ impl Default for ManagerSettings {
             call_timeout: HumanDuration(Duration::from_secs(10)),
             resource_interval: HumanDuration(Duration::from_secs(5)),
             shutdown_timeout: HumanDuration(Duration::from_secs(10)),
+            command_timeout: HumanDuration(Duration::from_secs(300)),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! on a bounded event channel.
 
 mod call;
+mod command;
 mod error;
 mod events;
 mod health;
@@ -24,7 +25,7 @@ use tokio_util::task::TaskTracker;
 use vcli_plugin_api::{Capability, HealthStatus, LifecycleState, Plugin};
 
 pub use call::CallError;
-pub(crate) use call::panic_message as panic_text;
+pub(crate) use call::host_wait;
 pub use error::ManagerError;
 pub use events::{EVENT_BUFFER, EVENT_CAPACITY, Event, EventKind};
 pub use info::PluginInfo;
@@ -63,6 +64,15 @@ pub(crate) struct Inner {
     shutdown: CancellationToken,
     services: Arc<services::Services>,
     violations: violations::ViolationLog,
+    /// Which background loops run; each starts at most once.
+    monitors: MonitorFlags,
+}
+
+/// Set when the corresponding background loop has been started.
+#[derive(Debug, Default)]
+struct MonitorFlags {
+    resources: std::sync::atomic::AtomicBool,
+    probes: std::sync::atomic::AtomicBool,
 }
 
 impl Manager {
@@ -92,6 +102,7 @@ impl Manager {
                 shutdown: CancellationToken::new(),
                 services: Arc::new(services::Services::new(weak.clone())),
                 violations: violations::ViolationLog::default(),
+                monitors: MonitorFlags::default(),
             }
         });
         Manager { inner }
@@ -253,6 +264,46 @@ impl Manager {
         self.inner.health_check(slot).await
     }
 
+    /// Runs one health check of `name` on a task of its own and waits at
+    /// most twice its probe timeout: a check that blocks its thread, which
+    /// the probe's own timeout cannot interrupt, is given up on, the plugin
+    /// is marked Failed as the watchdog would, and the answer is unhealthy.
+    /// For one-off checks (`vcli plugins health`, the TUI); the probe loop
+    /// uses [`Manager::health_check`] and the resource loop's watchdog.
+    ///
+    /// # Errors
+    ///
+    /// The plugin has no instance.
+    pub async fn health_check_guarded(
+        &self,
+        name: &str,
+    ) -> Result<Arc<HealthStatus>, ManagerError> {
+        let slot = self.inner.slot(name)?;
+        let limit = slot.settings.health.timeout.0 * 2;
+        let inner = self.inner.clone();
+        let owned = name.to_owned();
+        let check = self.inner.tasks.spawn(async move {
+            let slot = inner.slot(&owned)?;
+            inner.health_check(slot).await
+        });
+        let check = tokio_util::task::AbortOnDropHandle::new(check);
+        match tokio::time::timeout(limit, check).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(join)) => Ok(Arc::new(HealthStatus::unhealthy(format!(
+                "health check ended abnormally: {join}"
+            )))),
+            Err(_) => {
+                let message = format!(
+                    "health check has not returned for {}; the plugin is blocking its thread",
+                    humantime::format_duration(limit)
+                );
+                slot.lock().probe_started = None;
+                self.inner.fail(slot, message.clone());
+                Ok(Arc::new(HealthStatus::unhealthy(message)))
+            }
+        }
+    }
+
     /// Samples `name`'s resource usage now (the resource loop does this periodically).
     ///
     /// # Errors
@@ -316,7 +367,8 @@ impl Manager {
     /// Starts the background loops: one health probe per plugin and the
     /// resource sampler. They end at [`Manager::shutdown`].
     pub fn spawn_monitors(&self) {
-        health::spawn_monitors(&self.inner);
+        self.inner.ensure_probes();
+        self.inner.ensure_resource_loop();
     }
 
     /// Stops running plugins in reverse dependency order, unloads every
@@ -342,8 +394,9 @@ impl Manager {
         };
         self.inner.shutdown.cancel();
         self.inner.tasks.close();
-        // Tasks stuck in blocking plugin code cannot be awaited forever.
-        let _ = tokio::time::timeout(Duration::from_secs(1), self.inner.tasks.wait()).await;
+        // Tasks stuck in blocking plugin code cannot be awaited forever; the
+        // others end at the cancellation above within a poll or two.
+        let _ = tokio::time::timeout(Duration::from_millis(250), self.inner.tasks.wait()).await;
         failures
     }
 

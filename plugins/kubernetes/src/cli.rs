@@ -215,7 +215,7 @@ pub(crate) fn connect_options(
     }
     if let Some(t) = matches.get_one::<String>("request-timeout") {
         options.request_timeout = parse_timeout(t)
-            .map_err(|e| PluginError::Usage(format!("error: --request-timeout: {e}")))?;
+            .map_err(|e| PluginError::Usage(format!("--request-timeout: {e}")))?;
     }
     Ok(options)
 }

@@ -66,7 +66,7 @@ pub(crate) async fn connect(
         .map(|a| a.as_str().rsplit('@').next().unwrap_or_default().to_owned())
         .unwrap_or_else(|| config.cluster_url.to_string());
     let client = build_client(&config, network, options.request_timeout).map_err(|e| {
-        PluginError::with_source(format!("error: cannot build the Kubernetes client: {e}"), e)
+        PluginError::with_source(format!("cannot build the Kubernetes client: {e}"), e)
     })?;
     Ok(Conn {
         client,
@@ -144,7 +144,7 @@ impl Conn {
             .with_retry(request, |c, r| async move { c.request_text(r).await })
             .await?;
         serde_json::from_str(&text).map_err(|e| {
-            PluginError::with_source(format!("error: cannot decode the server's answer: {e}"), e)
+            PluginError::with_source(format!("cannot decode the server's answer: {e}"), e)
         })
     }
 

@@ -74,7 +74,7 @@ fn typed<T: DeserializeOwned>(item: &Value, kind: Kind) -> Result<T, PluginError
     T::deserialize(item).map_err(|e| {
         PluginError::with_source(
             format!(
-                "error: the server sent a {} kubectl could not read: {e}",
+                "the server sent a {} kubectl could not read: {e}",
                 kind.kind()
             ),
             e,

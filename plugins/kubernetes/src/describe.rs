@@ -250,7 +250,7 @@ pub(crate) async fn run(conn: &Conn, m: &ArgMatches, out: &mut Output) -> Result
         (Some(n), _) | (None, Some(n)) => n.to_owned(),
         (None, None) => {
             return Err(PluginError::Usage(format!(
-                "error: describe {} needs a NAME (for example `vcli k8s describe {} NAME`)",
+                "describe {} needs a NAME (for example `vcli k8s describe {} NAME`)",
                 kind.plural(),
                 kind.name_prefix()
             )));
@@ -261,7 +261,7 @@ pub(crate) async fn run(conn: &Conn, m: &ArgMatches, out: &mut Output) -> Result
         Kind::Pod | Kind::Deployment | Kind::Service | Kind::Node
     ) {
         return Err(PluginError::Usage(format!(
-            "error: describe supports pods, deployments, services and nodes, not {}",
+            "describe supports pods, deployments, services and nodes, not {}",
             kind.plural()
         )));
     }
@@ -303,5 +303,5 @@ pub(crate) async fn run(conn: &Conn, m: &ArgMatches, out: &mut Output) -> Result
 
 fn typed<T: DeserializeOwned>(v: Value) -> Result<T, PluginError> {
     serde_json::from_value(v)
-        .map_err(|e| PluginError::with_source(format!("error: cannot read the object: {e}"), e))
+        .map_err(|e| PluginError::with_source(format!("cannot read the object: {e}"), e))
 }

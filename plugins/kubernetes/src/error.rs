@@ -18,10 +18,10 @@ pub(crate) fn from_kube(err: kube::Error, server: &str, timeout: Option<Duration
     match err {
         kube::Error::Api(status) => from_status(status.code, &status.reason, &status.message),
         kube::Error::Auth(e) => {
-            PluginError::with_source(format!("error: getting credentials: {e}"), e)
+            PluginError::with_source(format!("getting credentials: {e}"), e)
         }
         kube::Error::SerdeError(e) => {
-            PluginError::with_source(format!("error: cannot decode the server's answer: {e}"), e)
+            PluginError::with_source(format!("cannot decode the server's answer: {e}"), e)
         }
         other => from_transport(other, server, timeout),
     }
@@ -48,7 +48,7 @@ pub(crate) fn from_status(code: u16, reason: &str, message: &str) -> PluginError
     } else {
         format!("Error from server ({reason}): {message}")
     };
-    PluginError::failed(text)
+    PluginError::server(text)
 }
 
 /// What client-go says when an error response carries no `Status`.
@@ -99,7 +99,7 @@ fn from_transport(err: kube::Error, server: &str, timeout: Option<Duration>) -> 
                     capability: *capability,
                     reason: reason.clone(),
                 },
-                other => PluginError::failed(format!("error: {other}")),
+                other => PluginError::failed(format!("{other}")),
             };
         }
         if e.is::<tower::timeout::error::Elapsed>() {
@@ -113,9 +113,12 @@ fn from_transport(err: kube::Error, server: &str, timeout: Option<Duration>) -> 
         if let Some(io) = e.downcast_ref::<io::Error>() {
             match io.kind() {
                 io::ErrorKind::ConnectionRefused => {
-                    return PluginError::failed(format!(
-                        "The connection to the server {server} was refused - did you specify the right host or port?"
-                    ));
+                    return PluginError::Connection {
+                        message: format!(
+                            "The connection to the server {server} was refused - did you specify the right host or port?"
+                        ),
+                        source: None,
+                    };
                 }
                 io::ErrorKind::TimedOut => {
                     return PluginError::failed(format!(

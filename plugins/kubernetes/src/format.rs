@@ -225,7 +225,7 @@ pub(crate) fn to_json(value: &Value) -> Result<String, PluginError> {
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
     serde::Serialize::serialize(value, &mut ser)
-        .map_err(|e| PluginError::with_source(format!("error: cannot print JSON: {e}"), e))?;
+        .map_err(|e| PluginError::with_source(format!("cannot print JSON: {e}"), e))?;
     let text = String::from_utf8_lossy(&buf);
     Ok(text
         .replace('<', "\\u003c")
@@ -237,7 +237,7 @@ pub(crate) fn to_json(value: &Value) -> Result<String, PluginError> {
 
 fn to_yaml(value: &Value) -> Result<String, PluginError> {
     serde_yaml::to_string(value)
-        .map_err(|e| PluginError::with_source(format!("error: cannot print YAML: {e}"), e))
+        .map_err(|e| PluginError::with_source(format!("cannot print YAML: {e}"), e))
 }
 
 fn indent(text: &str, prefix: &str) -> String {

@@ -94,7 +94,7 @@ pub(crate) async fn list_pages(
         let page: Page = conn.get_json(req).await?;
         let mut items = page.items.into_iter().map(|raw| {
             serde_json::from_str::<Value>(raw.get()).map_err(|e| {
-                PluginError::failed(format!("error: cannot decode an item of the list: {e}"))
+                PluginError::failed(format!("cannot decode an item of the list: {e}"))
             })
         });
         each(&mut items)?;
@@ -124,7 +124,7 @@ pub(crate) async fn get_one(
 
 /// A request that could not be built (an invalid name in a URL).
 pub(crate) fn build_error(e: kube::core::request::Error) -> PluginError {
-    PluginError::Usage(format!("error: invalid request: {e}"))
+    PluginError::Usage(format!("invalid request: {e}"))
 }
 
 /// Runs `get` with the `get` subcommand's matches.
@@ -153,7 +153,7 @@ pub(crate) async fn run(
     let all = m.get_flag("all-namespaces");
     if all && !names.is_empty() && kind.namespaced() {
         return Err(PluginError::Usage(
-            "error: a resource cannot be retrieved by name across all namespaces".to_owned(),
+            "a resource cannot be retrieved by name across all namespaces".to_owned(),
         ));
     }
     let namespace = (!all && kind.namespaced()).then(|| conn.namespace.clone());

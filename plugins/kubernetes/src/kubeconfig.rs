@@ -47,7 +47,7 @@ pub(crate) fn load(explicit: Option<&Path>) -> Result<Source, PluginError> {
                     None => next,
                     Some(m) => m.merge(next).map_err(|e| {
                         PluginError::failed(format!(
-                            "error: cannot merge kubeconfig {}: {e}",
+                            "cannot merge kubeconfig {}: {e}",
                             path.display()
                         ))
                     })?,
@@ -75,7 +75,7 @@ pub(crate) fn load(explicit: Option<&Path>) -> Result<Source, PluginError> {
     }
     looked.push("the in-cluster service account (KUBERNETES_SERVICE_HOST not set)".to_owned());
     Err(PluginError::failed(format!(
-        "error: no kubeconfig found; looked at {}. Pass --kubeconfig, set KUBECONFIG or set \
+        "no kubeconfig found; looked at {}. Pass --kubeconfig, set KUBECONFIG or set \
          `kubeconfig` in [plugins.kubernetes.config]",
         looked.join(", ")
     )))
@@ -84,11 +84,11 @@ pub(crate) fn load(explicit: Option<&Path>) -> Result<Source, PluginError> {
 fn read(path: &Path) -> Result<Kubeconfig, PluginError> {
     Kubeconfig::read_from(path).map_err(|e| match e {
         KubeconfigError::ReadConfig(io, _) => PluginError::failed(format!(
-            "error: cannot read kubeconfig {}: {io}",
+            "cannot read kubeconfig {}: {io}",
             path.display()
         )),
         other => PluginError::failed(format!(
-            "error: cannot load kubeconfig {}: {other}",
+            "cannot load kubeconfig {}: {other}",
             path.display()
         )),
     })
@@ -117,7 +117,7 @@ pub(crate) async fn resolve(options: &ConnectOptions) -> Result<Resolved, Plugin
         Source::InCluster => {
             let config = kube::Config::incluster().map_err(|e| {
                 PluginError::failed(format!(
-                    "error: cannot load the in-cluster configuration: {e}"
+                    "cannot load the in-cluster configuration: {e}"
                 ))
             })?;
             (config, "in-cluster".to_owned())
@@ -152,16 +152,16 @@ pub(crate) async fn resolve(options: &ConnectOptions) -> Result<Resolved, Plugin
 fn context_error(err: KubeconfigError, context: &str) -> PluginError {
     match err {
         KubeconfigError::LoadContext(name) => {
-            PluginError::Usage(format!("error: context \"{name}\" does not exist"))
+            PluginError::Usage(format!("context \"{name}\" does not exist"))
         }
         KubeconfigError::CurrentContextNotSet => PluginError::Usage(
-            "error: the kubeconfig has no current-context; pass --context".to_owned(),
+            "the kubeconfig has no current-context; pass --context".to_owned(),
         ),
         KubeconfigError::LoadClusterOfContext(cluster) => PluginError::failed(format!(
-            "error: context \"{context}\" names cluster \"{cluster}\", which the kubeconfig does not define"
+            "context \"{context}\" names cluster \"{cluster}\", which the kubeconfig does not define"
         )),
         other => PluginError::failed(format!(
-            "error: invalid configuration for context \"{context}\": {other}"
+            "invalid configuration for context \"{context}\": {other}"
         )),
     }
 }
@@ -198,7 +198,7 @@ pub(crate) fn contexts(options: &ConnectOptions) -> Result<Vec<ContextRow>, Plug
         && !kubeconfig.contexts.iter().any(|c| &c.name == wanted)
     {
         return Err(PluginError::Usage(format!(
-            "error: context \"{wanted}\" does not exist"
+            "context \"{wanted}\" does not exist"
         )));
     }
     let mut rows: Vec<ContextRow> = kubeconfig

@@ -9,7 +9,7 @@
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use vcli_plugin_api::{
-    CancellationToken, Capability, DescribePlugin, HealthStatus, Metadata, NetworkService, Output,
+    CancellationToken, Capability, CommandKind, DescribePlugin, HealthStatus, Metadata, NetworkService, Output,
     Plugin, PluginConfig, PluginContext, PluginError, View, async_trait, register_plugin,
 };
 
@@ -179,7 +179,7 @@ impl Plugin for KubernetesPlugin {
         let inner = self.inner()?;
         let Some((name, sub)) = matches.subcommand() else {
             return Err(PluginError::Usage(
-                "error: a subcommand is required: contexts, get, describe, logs or health"
+                "a subcommand is required: contexts, get, describe, logs or health"
                     .to_owned(),
             ));
         };
@@ -194,8 +194,21 @@ impl Plugin for KubernetesPlugin {
             "logs" => logs::run(&conn, &inner.ctx, sub, out).await,
             "health" => health::run(&conn, out).await,
             other => Err(PluginError::Usage(format!(
-                "error: unknown command \"{other}\" for \"vcli k8s\""
+                "unknown command \"{other}\" for \"vcli k8s\""
             ))),
+        }
+    }
+
+    fn command_kind(&self, matches: &clap::ArgMatches) -> CommandKind {
+        let streams = match matches.subcommand() {
+            Some(("get", sub)) => sub.get_flag("watch"),
+            Some(("logs", sub)) => sub.get_flag("follow"),
+            _ => false,
+        };
+        if streams {
+            CommandKind::Streaming
+        } else {
+            CommandKind::Finite
         }
     }
 

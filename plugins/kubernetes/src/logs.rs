@@ -59,7 +59,7 @@ pub(crate) async fn run(
         Some(text) => {
             let d = humantime::parse_duration(text).map_err(|e| {
                 PluginError::Usage(format!(
-                    "error: invalid argument {text:?} for \"--since\" flag: {e}"
+                    "invalid argument {text:?} for \"--since\" flag: {e}"
                 ))
             })?;
             Some(i64::try_from(d.as_secs().max(1)).unwrap_or(i64::MAX))
@@ -89,7 +89,7 @@ pub(crate) async fn run(
             for v in page {
                 pods.push(
                     serde_json::from_value::<Pod>(v?)
-                        .map_err(|e| PluginError::failed(format!("error: {e}")))?,
+                        .map_err(|e| PluginError::failed(format!("{e}")))?,
                 );
             }
             Ok(())
@@ -115,14 +115,14 @@ pub(crate) async fn run(
             .unwrap_or(raw);
         let pod: Pod =
             serde_json::from_value(get_one(conn, Kind::Pod, Some(&conn.namespace), name).await?)
-                .map_err(|e| PluginError::failed(format!("error: cannot read pod {name}: {e}")))?;
+                .map_err(|e| PluginError::failed(format!("cannot read pod {name}: {e}")))?;
         targets = containers_of(&pod, container.as_deref(), all_containers, Some(&mut *out))?;
     }
 
     let max = m.get_one::<usize>("max-log-requests").copied().unwrap_or(5);
     if follow && targets.len() > max {
         return Err(PluginError::Usage(format!(
-            "error: you are attempting to follow {} log streams, but maximum allowed concurrency is {max}, \
+            "you are attempting to follow {} log streams, but maximum allowed concurrency is {max}, \
              use --max-log-requests to increase the limit",
             targets.len()
         )));
@@ -171,7 +171,7 @@ fn containers_of(
         .filter(|c| main.contains(c) || init.contains(c));
     let Some(chosen) = annotated.or_else(|| main.first()).cloned() else {
         return Err(PluginError::failed(format!(
-            "error: pod {name} has no containers"
+            "pod {name} has no containers"
         )));
     };
     if let Some(out) = note
@@ -301,7 +301,7 @@ async fn read_one(
     loop {
         let chunk = reader.fill_buf().await.map_err(|e| {
             PluginError::with_source(
-                format!("error: reading the logs of {}/{}: {e}", t.pod, t.container),
+                format!("reading the logs of {}/{}: {e}", t.pod, t.container),
                 e,
             )
         })?;

@@ -47,7 +47,7 @@ impl Kind {
             (Some(kind), None) => Ok(kind),
             (Some(kind), Some(group)) if group == kind.group_qualifier() => Ok(kind),
             _ => Err(PluginError::Usage(format!(
-                "error: the server doesn't have a resource type \"{text}\""
+                "the server doesn't have a resource type \"{text}\""
             ))),
         }
     }
@@ -155,7 +155,7 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         assert_eq!(
             err.to_string(),
-            "error: the server doesn't have a resource type \"foo\""
+            "the server doesn't have a resource type \"foo\""
         );
     }
 

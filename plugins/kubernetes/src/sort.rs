@@ -61,7 +61,7 @@ enum Step {
 fn parse_path(path: &str) -> Result<Vec<Step>, PluginError> {
     let bad = || {
         PluginError::Usage(format!(
-            "error: couldn't parse --sort-by {path:?}: expected a field path such as .metadata.name"
+            "couldn't parse --sort-by {path:?}: expected a field path such as .metadata.name"
         ))
     };
     let inner = path.trim().trim_start_matches('{').trim_end_matches('}');

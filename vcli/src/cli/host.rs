@@ -97,6 +97,7 @@ fn info(catalog: &Catalog, config: Config, name: &str, json: bool) -> Result<(),
         super::sandbox::persist(&manager);
         loaded.and(usage)
     });
+    super::plugin::close(runtime);
     let info = manager.get(name)?;
     let meta = registration.metadata();
     let mut out = std::io::stdout().lock();
@@ -295,7 +296,7 @@ fn health(
             async move {
                 let status = match manager.prepare_for_command(name).await {
                     Ok(_) => manager
-                        .health_check(name)
+                        .health_check_guarded(name)
                         .await
                         .unwrap_or_else(|e| HealthStatus::unhealthy(e.to_string()).into()),
                     Err(e) => HealthStatus::unhealthy(e.to_string()).into(),
@@ -312,6 +313,7 @@ fn health(
             .filter_map(|(info, status)| info.map(|i| (i, status)))
             .collect()
     });
+    super::plugin::close(runtime);
     let mut out = std::io::stdout().lock();
     if json {
         #[derive(Serialize)]

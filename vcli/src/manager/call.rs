@@ -2,6 +2,7 @@
 //! isolation, with the time spent polling it charged to the plugin.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -118,12 +119,33 @@ impl<F: Future> Future for Metered<F> {
         let this = self.project();
         // Allocations made while the plugin's code runs are charged to it.
         let _charged = memory::enter(this.meter.id);
+        let waited_before = HOST_WAIT_NANOS.with(Cell::get);
         let started = Instant::now();
         let result = this.inner.poll(cx);
         let spent = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        this.meter.poll_nanos.fetch_add(spent, Ordering::Relaxed);
+        let waited = HOST_WAIT_NANOS.with(Cell::get).wrapping_sub(waited_before);
+        this.meter
+            .poll_nanos
+            .fetch_add(spent.saturating_sub(waited), Ordering::Relaxed);
         result
     }
+}
+
+thread_local! {
+    /// Nanoseconds this thread has spent in [`host_wait`], so that a poll
+    /// can leave them out of the plugin's CPU time.
+    static HOST_WAIT_NANOS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Runs `wait`, a blocking wait on the host's side made from inside a
+/// plugin's poll (a command writing to a stdout whose reader is slow), so
+/// that the time is not charged to the plugin as CPU.
+pub(crate) fn host_wait<T>(wait: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let result = wait();
+    let waited = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    HOST_WAIT_NANOS.with(|c| c.set(c.get().wrapping_add(waited)));
+    result
 }
 
 /// Runs `future` (plugin code) on its own task owned by `tracker`, waits at

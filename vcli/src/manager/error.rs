@@ -75,6 +75,15 @@ pub enum ManagerError {
         /// Its error.
         source: PluginError,
     },
+    /// The plugin failed, was terminated or unloaded while one of its
+    /// commands ran, which ended the command.
+    #[error("plugin {plugin:?} was stopped while its command ran: {reason}")]
+    StoppedUnderCommand {
+        /// The plugin.
+        plugin: String,
+        /// Why, as the manager recorded it.
+        reason: String,
+    },
     /// Calling the plugin panicked or missed its deadline.
     #[error("plugin {plugin:?}: {source}")]
     Call {

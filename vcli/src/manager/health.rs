@@ -183,9 +183,9 @@ impl Inner {
     }
 }
 
-/// Spawns one probe loop per plugin and one resource sampler, owned by the
-/// manager's tracker and ended by its shutdown token.
-pub(super) fn spawn_monitors(inner: &Arc<Inner>) {
+/// Spawns one probe loop per plugin, owned by the manager's tracker and
+/// ended by its shutdown token.
+pub(super) fn spawn_probes(inner: &Arc<Inner>) {
     for name in inner.slots.keys().copied() {
         let owner = inner.clone();
         let shutdown = inner.shutdown.clone();
@@ -196,6 +196,12 @@ pub(super) fn spawn_monitors(inner: &Arc<Inner>) {
             }
         });
     }
+}
+
+/// Spawns the resource sampler, which also runs the blocking-health
+/// watchdog and enforces budgets, owned by the manager's tracker and ended
+/// by its shutdown token.
+pub(super) fn spawn_resource_loop(inner: &Arc<Inner>) {
     let owner = inner.clone();
     let shutdown = inner.shutdown.clone();
     inner.tasks.spawn(async move {
@@ -216,7 +222,9 @@ pub(super) fn spawn_monitors(inner: &Arc<Inner>) {
     });
 }
 
-/// Checks a running plugin every period once its start-up grace has passed.
+/// Checks a plugin every period once its start-up grace has passed: a
+/// running plugin, or one that only serves a long-lived command (the CLI
+/// initializes a plugin for its command without starting it).
 async fn probe_loop(inner: &Arc<Inner>, name: &'static str) {
     let Some(slot) = inner.slots.get(name) else {
         return;
@@ -228,10 +236,12 @@ async fn probe_loop(inner: &Arc<Inner>, name: &'static str) {
         ticks.tick().await;
         let due = {
             let state = slot.lock();
-            state.lifecycle == LifecycleState::Running
-                && state
-                    .started_at
-                    .is_some_and(|t| t.elapsed() >= probe.initial_delay.0)
+            let since = match state.lifecycle {
+                LifecycleState::Running => state.started_at,
+                LifecycleState::Initialized => slot.serving_command_since(),
+                _ => None,
+            };
+            since.is_some_and(|t| t.elapsed() >= probe.initial_delay.0)
         };
         if due {
             // An error means the instance went away between the check and

@@ -63,6 +63,11 @@ impl Inner {
             .settings
             .policy
             .grant(&self.config.policy, slot.registration.metadata())?;
+        // A new instance starts within its limit, whatever the last one did.
+        crate::sandbox::memory::set_limit(
+            slot.meter.id,
+            slot.settings.limits.memory.map(|m| m.as_u64()),
+        );
         let instance =
             call_plugin_sync_as(slot.meter.id, "construct", || slot.registration.create())
                 .map_err(|e| self.fail_call(slot, e))?;
@@ -274,7 +279,7 @@ impl Inner {
         }
     }
 
-    fn fail_call(self: &Arc<Self>, slot: &Slot, source: CallError) -> ManagerError {
+    pub(super) fn fail_call(self: &Arc<Self>, slot: &Slot, source: CallError) -> ManagerError {
         if let CallError::TimedOut { call, deadline } = &source {
             let kind = super::ViolationKind::DeadlineMissed {
                 call: (*call).to_owned(),

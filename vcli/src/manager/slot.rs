@@ -24,6 +24,10 @@ pub(crate) struct Slot {
     pub(crate) meter: Arc<PluginMeter>,
     state: Mutex<SlotState>,
     idle: Notify,
+    /// Commands running now (see `command.rs`).
+    pub(crate) commands: std::sync::atomic::AtomicUsize,
+    /// Since when commands have run without a pause.
+    pub(crate) command_since: Mutex<Option<Instant>>,
 }
 
 /// The mutable part. Only ever locked for short, synchronous sections: never
@@ -98,6 +102,8 @@ impl Slot {
                 busy: false,
             }),
             idle: Notify::new(),
+            commands: std::sync::atomic::AtomicUsize::new(0),
+            command_since: Mutex::new(None),
         }
     }
 

@@ -162,6 +162,30 @@ impl Inner {
         }
     }
 
+    /// Records that the plugin holds `used` bytes, over its hard memory
+    /// limit, and terminates it.
+    pub(crate) fn memory_exceeded(self: &Arc<Self>, slot: &Slot, used: i64) {
+        let Some(limit) = slot.settings.limits.memory else {
+            return;
+        };
+        let used_size = bytesize::ByteSize::b(u64::try_from(used).unwrap_or(0));
+        let message = format!(
+            "memory {used_size} is over the hard limit of {limit} (plugins.{}.limits.memory)",
+            slot.name()
+        );
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "byte counts are reported, not computed with"
+        )]
+        let kind = ViolationKind::Budget {
+            resource: Resource::Memory,
+            used: used as f64,
+            limit: limit.as_u64() as f64,
+        };
+        self.violate(slot, kind, message.clone());
+        self.terminate(slot, format!("terminated: {message}"));
+    }
+
     /// Checks a fresh resource sample against the plugin's limits: memory
     /// over the hard limit terminates it at once; CPU over its share is a
     /// violation (enough of them terminate it).
@@ -173,28 +197,17 @@ impl Inner {
         if let (Some(limit), Some(used)) = (limits.memory, usage.memory_bytes)
             && u64::try_from(used).unwrap_or(0) > limit.as_u64()
         {
-            let used_size = bytesize::ByteSize::b(u64::try_from(used).unwrap_or(0));
-            let message = format!("memory {used_size} is over the hard limit of {limit}");
-            #[allow(
-                clippy::cast_precision_loss,
-                reason = "byte counts are reported, not computed with"
-            )]
-            let kind = ViolationKind::Budget {
-                resource: Resource::Memory,
-                used: used as f64,
-                limit: limit.as_u64() as f64,
-            };
-            self.violate(slot, kind, message.clone());
-            self.terminate(slot, format!("terminated: {message}"));
+            self.memory_exceeded(slot, used);
             return;
         }
         if let Some(limit) = limits.cpu
             && usage.cpu_share > limit
         {
             let message = format!(
-                "used {:.0}% of a core, over its limit of {:.0}%",
+                "used {:.0}% of a core, over its limit of {:.0}% (plugins.{}.limits.cpu)",
                 usage.cpu_share * 100.0,
-                limit * 100.0
+                limit * 100.0,
+                slot.name()
             );
             let kind = ViolationKind::Budget {
                 resource: Resource::Cpu,

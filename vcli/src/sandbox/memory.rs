@@ -152,6 +152,58 @@ struct Counter(AtomicI64);
 /// Live bytes per plugin, indexed by `PluginId::index`.
 static LIVE: [Counter; MAX_PLUGINS] = [const { Counter(AtomicI64::new(0)) }; MAX_PLUGINS];
 
+/// A plugin's hard memory limit and whether an allocation crossed it, alone
+/// on a cache line: written rarely (when a limit is set or first crossed),
+/// read by every allocation of the plugin.
+#[repr(align(64))]
+struct Limit {
+    /// Live bytes above which the plugin is over its limit; `i64::MAX` when
+    /// it has none.
+    max: AtomicI64,
+    /// Set by the allocation that crossed `max`; read by the host after each
+    /// poll of the plugin's code, so a plugin is stopped within one poll of
+    /// crossing its limit rather than at the next resource sample.
+    over: AtomicBool,
+}
+
+static LIMITS: [Limit; MAX_PLUGINS] = [const {
+    Limit {
+        max: AtomicI64::new(i64::MAX),
+        over: AtomicBool::new(false),
+    }
+}; MAX_PLUGINS];
+
+/// Flags `owner` as over its limit when `live` (its live bytes after a
+/// charge) exceeds it. One relaxed load on the allocation path; the store
+/// happens once, when the limit is first crossed.
+#[inline(always)]
+fn check_limit(owner: u16, live: i64) {
+    let limit = &LIMITS[usize::from(owner) & (MAX_PLUGINS - 1)];
+    if live > limit.max.load(Ordering::Relaxed) && !limit.over.load(Ordering::Relaxed) {
+        limit.over.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Sets (or with `None` removes) the hard memory limit of `plugin` and
+/// clears its over-limit flag. The host never limits itself.
+pub fn set_limit(plugin: PluginId, bytes: Option<u64>) {
+    if plugin == PluginId::HOST {
+        return;
+    }
+    let limit = &LIMITS[usize::from(plugin.index()) & (MAX_PLUGINS - 1)];
+    let max = bytes.map_or(i64::MAX, |b| i64::try_from(b).unwrap_or(i64::MAX));
+    limit.max.store(max, Ordering::Relaxed);
+    limit.over.store(false, Ordering::Relaxed);
+}
+
+/// Whether an allocation charged to `plugin` took it over the limit set
+/// with [`set_limit`] since the limit was set.
+pub fn over_limit(plugin: PluginId) -> bool {
+    LIMITS[usize::from(plugin.index()) & (MAX_PLUGINS - 1)]
+        .over
+        .load(Ordering::Relaxed)
+}
+
 /// Set by the first allocation that goes through [`TrackingAllocator`].
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
@@ -250,7 +302,8 @@ impl TrackingAllocator {
             user.sub(MIN_HEADER).cast::<u16>().write_unaligned(owner);
             user
         };
-        counter(owner).fetch_add(delta(layout.size()), Ordering::Relaxed);
+        let size = delta(layout.size());
+        check_limit(owner, counter(owner).fetch_add(size, Ordering::Relaxed) + size);
         mark_installed();
         user
     }
@@ -329,7 +382,8 @@ unsafe impl GlobalAlloc for TrackingAllocator {
                 // The old block is untouched and still charged as before.
                 return base;
             }
-            counter(owner).fetch_add(delta(new_size) - delta(layout.size()), Ordering::Relaxed);
+            let grown = delta(new_size) - delta(layout.size());
+            check_limit(owner, counter(owner).fetch_add(grown, Ordering::Relaxed) + grown);
             base.add(header)
         }
     }
