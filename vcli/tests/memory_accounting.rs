@@ -50,7 +50,12 @@ fn allocate_under(owner: PluginId, sizes: &[usize]) -> Vec<Vec<u8>> {
 const SIZES: [usize; 6] = [1, 24, 1000, 4096, 65_536, 1 << 20];
 
 fn total(sizes: &[usize]) -> i64 {
-    bytes(sizes.iter().sum())
+    sizes.iter().map(|&s| charge(s)).sum()
+}
+
+/// What a byte buffer of `size` bytes is charged: its bytes and its header.
+fn charge(size: usize) -> i64 {
+    bytes(memory::footprint(size, 1))
 }
 
 /// Asserts that `measured` is within 5% of `expected`: the requirement. Most
@@ -158,7 +163,7 @@ async fn test_plugin() -> (Vec<Vec<u8>>, i64) {
         let scratch = vec![0u8; size * 3];
         tokio::task::yield_now().await;
         drop(black_box(scratch));
-        expected += bytes(keep.len());
+        expected += charge(keep.len());
         kept.push(keep);
     }
     (kept, expected)
@@ -205,14 +210,14 @@ fn realloc_keeps_the_original_owner() {
         Vec::<u8>::with_capacity(100)
     };
     buffer.extend_from_slice(b"kept across every move");
-    assert_eq!(memory::allocated(owner), 100);
+    assert_eq!(memory::allocated(owner), charge(100));
 
     {
         let _attribution = memory::enter(other);
         buffer.reserve_exact(100_000 - buffer.len());
     }
     assert_eq!(buffer.capacity(), 100_000);
-    assert_eq!(memory::allocated(owner), 100_000);
+    assert_eq!(memory::allocated(owner), charge(100_000));
     assert_eq!(memory::allocated(other), 0);
     assert_eq!(&buffer[..], b"kept across every move");
 
@@ -220,7 +225,7 @@ fn realloc_keeps_the_original_owner() {
         let _attribution = memory::enter(other);
         buffer.shrink_to_fit();
     }
-    assert_eq!(memory::allocated(owner), bytes(buffer.capacity()));
+    assert_eq!(memory::allocated(owner), charge(buffer.capacity()));
     assert_eq!(memory::allocated(other), 0);
     assert_eq!(&buffer[..], b"kept across every move");
 
@@ -240,7 +245,10 @@ fn over_aligned_allocations_are_aligned_counted_and_reallocated() {
         };
         assert!(!ptr.is_null());
         assert_eq!(ptr as usize % align, 0, "align {align}");
-        assert_eq!(memory::allocated(owner), 8192);
+        assert_eq!(
+            memory::allocated(owner),
+            bytes(memory::footprint(8192, align))
+        );
         // SAFETY: `ptr` points to 8192 writable bytes.
         unsafe { ptr.write_bytes(0x11, 8192) };
 
@@ -250,7 +258,10 @@ fn over_aligned_allocations_are_aligned_counted_and_reallocated() {
         let grown = unsafe { ALLOC.realloc(ptr, layout, 3 * 8192) };
         assert!(!grown.is_null());
         assert_eq!(grown as usize % align, 0, "align {align}");
-        assert_eq!(memory::allocated(owner), 3 * 8192);
+        assert_eq!(
+            memory::allocated(owner),
+            bytes(memory::footprint(3 * 8192, align))
+        );
         // SAFETY: the first 8192 bytes were copied by realloc.
         assert!(
             unsafe { std::slice::from_raw_parts(grown, 8192) }
@@ -275,7 +286,10 @@ fn over_aligned_allocations_are_aligned_counted_and_reallocated() {
         Box::new(Page([7; 4096]))
     };
     assert_eq!(std::ptr::from_ref(&*page) as usize % 4096, 0);
-    assert_eq!(memory::allocated(owner), 4096);
+    assert_eq!(
+        memory::allocated(owner),
+        bytes(memory::footprint(4096, 4096))
+    );
     assert!(page.0.iter().all(|&b| b == 7));
     drop(page);
     assert_eq!(memory::allocated(owner), 0);
@@ -289,7 +303,8 @@ fn zeroed_allocations_are_zero_and_counted() {
         vec![0u64; 100_000]
     };
     assert!(zeros.iter().all(|&x| x == 0));
-    assert_eq!(memory::allocated(owner), bytes(100_000 * 8));
+    let zeros_charge = bytes(memory::footprint(100_000 * 8, 8));
+    assert_eq!(memory::allocated(owner), zeros_charge);
 
     let layout = Layout::from_size_align(10_000, 4096).expect("layout");
     let ptr = {
@@ -305,7 +320,10 @@ fn zeroed_allocations_are_zero_and_counted() {
             .iter()
             .all(|&b| b == 0)
     );
-    assert_eq!(memory::allocated(owner), bytes(100_000 * 8 + 10_000));
+    assert_eq!(
+        memory::allocated(owner),
+        zeros_charge + bytes(memory::footprint(10_000, 4096))
+    );
     // SAFETY: `ptr` was allocated with `layout`.
     unsafe { ALLOC.dealloc(ptr, layout) };
     drop(zeros);
@@ -323,13 +341,13 @@ fn nested_attribution_charges_the_innermost_and_restores() {
         let _inner = memory::enter(inner);
         assert_eq!(memory::current(), inner);
         let b = vec![2u8; 3000];
-        assert_eq!(memory::allocated(inner), 3000);
+        assert_eq!(memory::allocated(inner), charge(3000));
         // Freed while `inner` is current but owned by `inner`: credited there.
         drop(b);
     }
     assert_eq!(memory::current(), outer);
     let c = vec![3u8; 500];
-    assert_eq!(memory::allocated(outer), 1500);
+    assert_eq!(memory::allocated(outer), charge(1000) + charge(500));
     assert_eq!(memory::allocated(inner), 0);
     drop((a, c));
     assert_eq!(memory::allocated(outer), 0);
@@ -356,8 +374,11 @@ fn concurrent_allocations_for_different_plugins_add_up_exactly() {
                         kept.push(vec![1u8; size]);
                     }
                 }
-                let expected: usize = kept.iter().map(Vec::len).sum::<usize>()
-                    + kept.capacity() * size_of::<Vec<u8>>();
+                let expected: usize = kept
+                    .iter()
+                    .map(|v| memory::footprint(v.len(), 1))
+                    .sum::<usize>()
+                    + memory::footprint(kept.capacity() * size_of::<Vec<u8>>(), 8);
                 drop(attribution);
                 (kept, bytes(expected))
             })

@@ -85,6 +85,17 @@ impl StdoutThread {
     }
 }
 
+impl StdoutThread {
+    /// Resolves only if the writer thread stopped because it could not
+    /// write (the reader went away); a thread that ended because the
+    /// command's sink was dropped is not news here.
+    pub(crate) async fn failed(&mut self) {
+        if self.finished().await.is_ok() {
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
 /// The command's side: gathers bytes into chunks for the writer thread.
 struct ChunkWriter {
     buffer: Vec<u8>,

@@ -69,7 +69,7 @@ pub(crate) fn run_command(
         let ended = tokio::select! {
             result = &mut command => Ended::Command(result.map_err(|e| command_failure(name, e))),
             _ = &mut interrupted => Ended::Interrupted,
-            _ = stdout.finished() => Ended::ReaderGone,
+            () = stdout.failed() => Ended::ReaderGone,
         };
         let result = match ended {
             Ended::Command(result) => {

@@ -38,7 +38,9 @@
 //! difference: `System.realloc` either resizes in place or copies the whole
 //! block, header included, so the owner survives the move.
 //!
-//! **Counters.** Live bytes (the sizes callers asked for, not counting headers)
+//! **Counters.** Live bytes (the sizes callers asked for plus each block's
+//! header: what was asked of the system on the plugin's behalf, see
+//! [`footprint`])
 //! are kept in a `static` array of `AtomicI64`, one per plugin, each on its own
 //! cache line so that threads working for different plugins do not contend.
 //! They are updated with `Relaxed` read-modify-writes: each counter is an
@@ -77,8 +79,11 @@
 //!   plugin, usually the host, is current on that thread. Conversely, runtime
 //!   bookkeeping done during a plugin's poll (a waker clone, a channel block)
 //!   is charged to that plugin, which is arguably on its behalf.
-//! - The headers themselves (16 bytes per allocation, `align` bytes for
-//!   over-aligned ones) are overhead of the accounting and are not charged.
+//! - The system allocator's own overhead per block (8 bytes and rounding to
+//!   16 with glibc) is not charged, so a plugin's resident memory is somewhat
+//!   above its count when it makes many tiny allocations. The headers
+//!   (16 bytes per allocation, `align` bytes for over-aligned ones) are
+//!   charged, since they exist only because the plugin allocated.
 //! - Only binaries that install [`TrackingAllocator`] as their
 //!   `#[global_allocator]` are measured; [`is_installed`] tells the host
 //!   whether to report "memory: not measured" instead.
@@ -227,6 +232,14 @@ fn counter(owner: u16) -> &'static AtomicI64 {
     &LIVE[usize::from(owner) & (MAX_PLUGINS - 1)].0
 }
 
+/// What a block of `size` bytes aligned to `align` is charged: the bytes
+/// asked of the system allocator on the plugin's behalf, its accounting
+/// header included, so that a plugin of many small allocations is not
+/// charged a fraction of the memory it really holds.
+pub const fn footprint(size: usize, align: usize) -> usize {
+    size + header_size(align)
+}
+
 /// The header in front of a block with this alignment.
 #[inline(always)]
 const fn header_size(align: usize) -> usize {
@@ -302,7 +315,7 @@ impl TrackingAllocator {
             user.sub(MIN_HEADER).cast::<u16>().write_unaligned(owner);
             user
         };
-        let size = delta(layout.size());
+        let size = delta(total);
         check_limit(owner, counter(owner).fetch_add(size, Ordering::Relaxed) + size);
         mark_installed();
         user
@@ -349,7 +362,7 @@ unsafe impl GlobalAlloc for TrackingAllocator {
         // layout was validated with exactly these numbers when it was created.
         unsafe {
             let owner = Self::owner_of(ptr);
-            counter(owner).fetch_sub(delta(layout.size()), Ordering::Relaxed);
+            counter(owner).fetch_sub(delta(layout.size() + header), Ordering::Relaxed);
             let block = Layout::from_size_align_unchecked(layout.size() + header, layout.align());
             System.dealloc(ptr.sub(header), block);
         }
