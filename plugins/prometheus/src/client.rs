@@ -79,12 +79,7 @@ impl Connector {
         let credential = match auth {
             Auth::None => None,
             Auth::Basic { username, password } => Some(basic_auth(username, &password.0)),
-            Auth::Bearer(token) => Some(HeaderValue::from_str(&format!("Bearer {}", token.0)).map(
-                |mut value| {
-                    value.set_sensitive(true);
-                    value
-                },
-            )),
+            Auth::Bearer(token) => Some(sensitive(&format!("Bearer {}", token.0))),
         };
         if let Some(credential) = credential {
             let value = credential.map_err(|_| {
@@ -343,37 +338,37 @@ fn take_url_credentials(url: &mut Url) -> Result<Option<HeaderValue>, PromError>
         })
 }
 
-/// `Authorization: Basic base64(username:password)`, marked sensitive so
-/// that it never appears in debug output.
+/// `Authorization: Basic base64(username:password)`.
 fn basic_auth(username: &str, password: &str) -> Result<HeaderValue, InvalidHeaderValue> {
     let encoded =
         base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-    let mut value = HeaderValue::from_str(&format!("Basic {encoded}"))?;
+    sensitive(&format!("Basic {encoded}"))
+}
+
+/// A header value holding a credential, marked sensitive so that it never
+/// appears in debug output.
+fn sensitive(text: &str) -> Result<HeaderValue, InvalidHeaderValue> {
+    let mut value = HeaderValue::from_str(text)?;
     value.set_sensitive(true);
     Ok(value)
 }
 
-/// The innermost error in words: `connection refused`, `dns error: ...`.
+/// The innermost error in words: `connection refused`, `failed to lookup
+/// address information: ...`, the host's word that the plugin's
+/// connections are closed, a TLS certificate error.
 fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut dns = false;
     let mut last = err.to_string();
     let mut cause = Some(err);
     while let Some(e) = cause {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            let text = match io.kind() {
+            return match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
                 std::io::ErrorKind::ConnectionReset => "connection reset by peer".to_owned(),
                 std::io::ErrorKind::TimedOut => "connection timed out".to_owned(),
                 _ => tidy(&io.to_string()),
             };
-            return if dns {
-                format!("dns error: {text}")
-            } else {
-                text
-            };
         }
         last = e.to_string();
-        dns |= last.starts_with("dns error");
         cause = e.source();
     }
     tidy(&last)
