@@ -153,10 +153,11 @@ impl ProcessService {
 /// The plugin-facing side of network access: every connection a plugin opens
 /// is authorized and metered here.
 ///
-/// Plugins build their HTTP clients on top of it (the Kubernetes plugin's
-/// connector, the Prometheus plugin's `reqwest` connector layer) and call
-/// [`NetworkService::authorize`] before connecting and the `record_*` methods
-/// for the bytes that cross the connection.
+/// Plugins build their HTTP clients on [`NetworkService::connect`] (the
+/// Kubernetes and Prometheus plugins' connectors do): the host opens the
+/// connection, counts every byte that crosses it at the socket, holds it to
+/// the policy's throughput limit and closes it when the plugin is
+/// terminated. Plugins never count bytes themselves.
 #[derive(Clone, Debug)]
 pub struct NetworkService {
     meter: Arc<dyn NetworkMeter>,
@@ -166,12 +167,9 @@ pub struct NetworkService {
 pub trait NetworkMeter: Send + Sync + fmt::Debug {
     /// Allows or refuses a connection to `host:port`.
     fn authorize(&self, host: &str, port: u16) -> Result<(), PluginError>;
-    /// Counts bytes sent by the plugin.
-    fn record_sent(&self, bytes: u64);
-    /// Counts bytes received by the plugin.
-    fn record_received(&self, bytes: u64);
-    /// Opens a TCP connection to `host:port` that is authorized, counted,
-    /// throttled and closed when the plugin is terminated.
+    /// Opens a TCP connection to `host:port` that is authorized, counted
+    /// (the only place the plugin's bytes are counted), throttled and
+    /// closed when the plugin is terminated.
     /// Hosts without metered connections refuse.
     fn connect(&self, host: &str, port: u16) -> BoxFuture<'static, Result<BoxedIo, PluginError>> {
         let message = format!("this host opens no metered connections (to {host}:{port})");
@@ -193,16 +191,6 @@ impl NetworkService {
     /// not include the host.
     pub fn authorize(&self, host: &str, port: u16) -> Result<(), PluginError> {
         self.meter.authorize(host, port)
-    }
-
-    /// Counts `bytes` sent.
-    pub fn record_sent(&self, bytes: u64) {
-        self.meter.record_sent(bytes);
-    }
-
-    /// Counts `bytes` received.
-    pub fn record_received(&self, bytes: u64) {
-        self.meter.record_received(bytes);
     }
 
     /// Opens a metered TCP connection: authorized against the policy's

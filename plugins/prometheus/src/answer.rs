@@ -2,7 +2,7 @@
 //! described, classified so the operator sees a bad query as a bad query and
 //! a proxy's 503 with its message.
 
-use reqwest::StatusCode;
+use http::StatusCode;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 

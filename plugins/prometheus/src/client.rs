@@ -1,12 +1,16 @@
-//! The HTTP side: a reqwest client on the host's network service, wrapped in a
-//! `prometheus_http_query::Client`, with metering, bounded retry, one overall
-//! timeout and error messages an operator can act on.
+//! The HTTP side: a hyper client whose every connection the host opens
+//! (`connector.rs`), with the operator's credentials, bounded retry, one
+//! overall timeout and error messages an operator can act on.
 //!
-//! Requests go through the wrapped client's `inner()` reqwest client and
-//! `base_url()`, and answers are decoded into `prometheus_http_query`'s
-//! response types. The library's typed methods are not used, because they
-//! hide what this plugin needs: the HTTP status and the body of a non-JSON
-//! error (a proxy's `503`), the exact bytes for the host's meter, and a
+//! Because the host opens the connections, it counts the plugin's bytes at
+//! the socket, holds them to the policy's `network_rate`, and closes the
+//! connections when the plugin is terminated: a request in flight then fails
+//! at once with a message saying so.
+//!
+//! Answers are decoded into `prometheus_http_query`'s response types, but
+//! the requests are ours: its own client (reqwest) cannot be given the
+//! host's connections, and its typed methods hide what this plugin needs,
+//! the HTTP status and the body of a non-JSON error (a proxy's `503`) and a
 //! request we can repeat when that is safe.
 
 use std::fmt;
@@ -14,14 +18,22 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
-use reqwest::{StatusCode, Url};
+use http::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, InvalidHeaderValue, USER_AGENT,
+};
+use http::{Request, StatusCode, Uri};
+use http_body_util::{BodyExt as _, Empty};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use percent_encoding::percent_decode_str;
 use serde::de::DeserializeOwned;
+use url::Url;
 use vcli_plugin_api::{NetworkService, PluginError};
 
 use crate::answer::{Answer, Reply, decode, is_query_timeout};
 use crate::config::{Auth, check_url};
-use crate::connector::{AuthorizeLayer, PolicyRefusal};
+use crate::connector::{ConnectError, MeteredConnector};
 use crate::error::PromError;
 use crate::health::FailureTracker;
 
@@ -29,13 +41,20 @@ use crate::health::FailureTracker;
 const MAX_ATTEMPTS: u32 = 3;
 /// The pause before the second attempt; it doubles before each further one.
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// How long an idle connection stays in the pool (reqwest's default).
+const POOL_IDLE: Duration = Duration::from_secs(90);
 
-/// Builds API handles for any base URL, sharing the network service, the
+/// The HTTP client: HTTP/1.1 over the host's connections. It follows no
+/// redirects and uses no proxy, so a connection goes nowhere the host did
+/// not authorize for the URL the operator gave.
+type Http = Client<MeteredConnector, Empty<Bytes>>;
+
+/// Builds API handles for any base URL, sharing the connection pool, the
 /// credentials and the failure count.
 #[derive(Clone)]
 pub(crate) struct Connector {
-    network: NetworkService,
-    headers: HeaderMap,
+    http: Http,
+    headers: Arc<HeaderMap>,
     failures: Arc<FailureTracker>,
 }
 
@@ -56,29 +75,29 @@ impl Connector {
         let mut headers = HeaderMap::new();
         let agent = concat!("vcli-prometheus/", env!("CARGO_PKG_VERSION"));
         headers.insert(USER_AGENT, HeaderValue::from_static(agent));
+        headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
         let credential = match auth {
             Auth::None => None,
-            Auth::Basic { username, password } => {
-                let pair = format!("{username}:{}", password.0);
-                Some(format!(
-                    "Basic {}",
-                    base64::engine::general_purpose::STANDARD.encode(pair)
-                ))
-            }
-            Auth::Bearer(token) => Some(format!("Bearer {}", token.0)),
+            Auth::Basic { username, password } => Some(basic_auth(username, &password.0)),
+            Auth::Bearer(token) => Some(sensitive(&format!("Bearer {}", token.0))),
         };
         if let Some(credential) = credential {
-            let mut value = HeaderValue::from_str(&credential).map_err(|_| {
+            let value = credential.map_err(|_| {
                 PluginError::Config(
                     "plugins.prometheus.config: credentials must be printable ASCII".to_owned(),
                 )
             })?;
-            value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
         }
+        // Connection tasks run on tokio like the kube client's; the host
+        // still owns their sockets and closes them on termination.
+        let http = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(POOL_IDLE)
+            .build(MeteredConnector::new(network));
         Ok(Connector {
-            network,
-            headers,
+            http,
+            headers: Arc::new(headers),
             failures,
         })
     }
@@ -86,35 +105,19 @@ impl Connector {
     /// An API handle for the server at `url`, giving up after `timeout`.
     pub(crate) fn api(&self, url: &str, timeout: Duration) -> Result<Api, PromError> {
         let url = check_url(url)?;
-        let parsed = Url::parse(&url).map_err(|e| PromError::InvalidUrl {
+        let mut base = Url::parse(&url).map_err(|e| PromError::InvalidUrl {
             url: url.clone(),
             reason: e.to_string(),
         })?;
-        let host = parsed.host_str().unwrap_or_default();
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        let port = parsed.port_or_known_default().unwrap_or(80);
-        let http = reqwest::Client::builder()
-            // The layer authorizes exactly this host:port, so nothing may
-            // send the connection elsewhere: no system proxy, no redirects.
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .default_headers(self.headers.clone())
-            .connector_layer(AuthorizeLayer::new(self.network.clone(), host, port))
-            .build()
-            .map_err(|e| PromError::InvalidUrl {
-                url: url.clone(),
-                reason: format!("cannot build an HTTP client: {e}"),
-            })?;
-        let prom =
-            prometheus_http_query::Client::from(http, &url).map_err(|e| PromError::InvalidUrl {
-                url: url.clone(),
-                reason: e.to_string(),
-            })?;
+        let mut headers = Arc::clone(&self.headers);
+        if let Some(credential) = take_url_credentials(&mut base)? {
+            Arc::make_mut(&mut headers).insert(AUTHORIZATION, credential);
+        }
         Ok(Api {
-            prom,
+            http: self.http.clone(),
+            base,
             url,
-            network: self.network.clone(),
-            default_headers_len: headers_len(&self.headers),
+            headers,
             timeout,
             failures: Arc::clone(&self.failures),
         })
@@ -124,10 +127,10 @@ impl Connector {
 /// One Prometheus server, as the commands, the health check and the view use it.
 #[derive(Clone)]
 pub(crate) struct Api {
-    prom: prometheus_http_query::Client,
+    http: Http,
+    base: Url,
     url: String,
-    network: NetworkService,
-    default_headers_len: u64,
+    headers: Arc<HeaderMap>,
     timeout: Duration,
     failures: Arc<FailureTracker>,
 }
@@ -213,16 +216,15 @@ impl Api {
     }
 
     async fn send_once(&self, path: &str, params: &Params) -> Result<Reply, PromError> {
-        let http = self.prom.inner();
-        let request = http
-            .get(endpoint(self.prom.base_url(), path))
-            .query(params)
-            .build()
-            .map_err(|e| PromError::Usage(format!("cannot build the request: {e}")))?;
-        self.network
-            .record_sent(request_len(&request) + self.default_headers_len);
-        let response = http
-            .execute(request)
+        let url = endpoint(&self.base, path, params);
+        let uri = Uri::try_from(url.as_str())
+            .map_err(|e| PromError::Usage(format!("cannot build the request for {url}: {e}")))?;
+        let mut request = Request::new(Empty::new());
+        *request.uri_mut() = uri;
+        *request.headers_mut() = HeaderMap::clone(&self.headers);
+        let response = self
+            .http
+            .request(request)
             .await
             .map_err(|e| self.send_error(e))?;
         let status = response.status();
@@ -231,16 +233,19 @@ impl Api {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
-        let head_len = response_head_len(status, response.headers());
-        let body = response.bytes().await.map_err(|e| PromError::Transport {
-            url: self.url.clone(),
-            reason: format!(
-                "the connection broke while reading the answer: {}",
-                root_cause(&e)
-            ),
-            source: Some(e.into()),
-        })?;
-        self.network.record_received(head_len + body.len() as u64);
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| PromError::Transport {
+                url: self.url.clone(),
+                reason: format!(
+                    "the connection broke while reading the answer: {}",
+                    root_cause(&e)
+                ),
+                source: Some(e.into()),
+            })?
+            .to_bytes();
         Ok(Reply {
             status,
             json,
@@ -255,10 +260,10 @@ impl Api {
         }
     }
 
-    fn send_error(&self, err: reqwest::Error) -> PromError {
+    fn send_error(&self, err: hyper_util::client::legacy::Error) -> PromError {
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&err);
         while let Some(e) = cause {
-            if let Some(PolicyRefusal(refusal)) = e.downcast_ref::<PolicyRefusal>() {
+            if let Some(ConnectError::Refused(refusal)) = e.downcast_ref::<ConnectError>() {
                 return match refusal {
                     PluginError::CapabilityDenied {
                         plugin,
@@ -269,11 +274,12 @@ impl Api {
                         capability: *capability,
                         reason: reason.clone(),
                     },
-                    // Another refusal (a budget): not retried, the host
-                    // would refuse again.
-                    other => PromError::Transport {
+                    // The plugin is stopping: not retried, the host would
+                    // refuse again.
+                    _ => PromError::Transport {
                         url: self.url.clone(),
-                        reason: other.to_string(),
+                        reason: "the plugin is stopping, so vcli opens no more connections for it"
+                            .to_owned(),
                         source: None,
                     },
                 };
@@ -297,36 +303,72 @@ impl Api {
     }
 }
 
-/// `base` + `path`, keeping a base path such as `/prometheus` (as
-/// `prometheus_http_query` does for its own requests).
-fn endpoint(base: &Url, path: &str) -> Url {
+/// `base` + `path` + `params`, keeping a base path such as `/prometheus`
+/// (as `prometheus_http_query` does for its own requests). Parameters are
+/// form-encoded, as Prometheus expects; no parameters, no `?`.
+fn endpoint(base: &Url, path: &str, params: &Params) -> Url {
     let mut url = base.clone();
     let joined = format!("{}/{}", base.path().trim_end_matches('/'), path);
     url.set_path(&joined);
+    if !params.is_empty() {
+        url.query_pairs_mut()
+            .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
+    }
     url
 }
 
-/// The innermost error in words: `connection refused`, `dns error: ...`.
+/// Moves `user:password@` out of a URL into a basic-auth header, as curl
+/// and reqwest do: the credentials must not be sent in the request line,
+/// and when present they win over the configured ones.
+fn take_url_credentials(url: &mut Url) -> Result<Option<HeaderValue>, PromError> {
+    if url.username().is_empty() && url.password().is_none() {
+        return Ok(None);
+    }
+    let decode = |part: &str| percent_decode_str(part).decode_utf8_lossy().into_owned();
+    let username = decode(url.username());
+    let password = url.password().map(decode).unwrap_or_default();
+    // Infallible for http(s) URLs with a host, which `check_url` ensured.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    basic_auth(&username, &password)
+        .map(Some)
+        .map_err(|_| PromError::InvalidUrl {
+            url: url.to_string(),
+            reason: "the credentials in the URL must be printable ASCII".to_owned(),
+        })
+}
+
+/// `Authorization: Basic base64(username:password)`.
+fn basic_auth(username: &str, password: &str) -> Result<HeaderValue, InvalidHeaderValue> {
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    sensitive(&format!("Basic {encoded}"))
+}
+
+/// A header value holding a credential, marked sensitive so that it never
+/// appears in debug output.
+fn sensitive(text: &str) -> Result<HeaderValue, InvalidHeaderValue> {
+    let mut value = HeaderValue::from_str(text)?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// The innermost error in words: `connection refused`, `failed to lookup
+/// address information: ...`, the host's word that the plugin's
+/// connections are closed, a TLS certificate error.
 fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut dns = false;
     let mut last = err.to_string();
     let mut cause = Some(err);
     while let Some(e) = cause {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            let text = match io.kind() {
+            return match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
                 std::io::ErrorKind::ConnectionReset => "connection reset by peer".to_owned(),
                 std::io::ErrorKind::TimedOut => "connection timed out".to_owned(),
                 _ => tidy(&io.to_string()),
             };
-            return if dns {
-                format!("dns error: {text}")
-            } else {
-                text
-            };
         }
         last = e.to_string();
-        dns |= last.starts_with("dns error");
         cause = e.source();
     }
     tidy(&last)
@@ -345,48 +387,44 @@ fn tidy(message: &str) -> String {
     }
 }
 
-fn headers_len(headers: &HeaderMap) -> u64 {
-    headers
-        .iter()
-        .map(|(k, v)| (k.as_str().len() + v.len() + 4) as u64)
-        .sum()
-}
-
-/// Bytes of the HTTP/1.1 request as written: request line, Host, headers,
-/// blank line, body. hyper's own additions (e.g. `accept`) are not seen
-/// here, and TLS framing is not counted.
-fn request_len(request: &reqwest::Request) -> u64 {
-    let url = request.url();
-    let target = url.path().len() + url.query().map_or(0, |q| q.len() + 1);
-    let authority =
-        url.host_str().map_or(0, str::len) + url.port().map_or(0, |p| p.to_string().len() + 1);
-    let line = request.method().as_str().len() + 1 + target + " HTTP/1.1\r\n".len();
-    let host = "host: \r\n".len() + authority;
-    let body = request
-        .body()
-        .and_then(|b| b.as_bytes())
-        .map_or(0, <[u8]>::len);
-    (line + host + 2 + body) as u64 + headers_len(request.headers())
-}
-
-fn response_head_len(status: StatusCode, headers: &HeaderMap) -> u64 {
-    let reason = status.canonical_reason().map_or(0, str::len);
-    ("HTTP/1.1 200 \r\n".len() + reason + 2) as u64 + headers_len(headers)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn endpoints_keep_the_base_path() {
+    fn endpoints_keep_the_base_path_and_encode_parameters() {
         let base = Url::parse("http://h:9090/prom/").unwrap();
         assert_eq!(
-            endpoint(&base, "api/v1/query").as_str(),
+            endpoint(&base, "api/v1/query", &Vec::new()).as_str(),
             "http://h:9090/prom/api/v1/query"
         );
         let base = Url::parse("http://h:9090").unwrap();
-        assert_eq!(endpoint(&base, "-/ready").as_str(), "http://h:9090/-/ready");
+        assert_eq!(
+            endpoint(&base, "-/ready", &Vec::new()).as_str(),
+            "http://h:9090/-/ready"
+        );
+        let params = vec![
+            ("query", "sum by (job) (rate(x{a=\"b&c\"}[5m]))".to_owned()),
+            ("match[]", "up".to_owned()),
+            ("match[]", "go_info".to_owned()),
+        ];
+        assert_eq!(
+            endpoint(&base, "api/v1/query", &params).as_str(),
+            "http://h:9090/api/v1/query?query=sum+by+%28job%29+%28rate%28x%7Ba%3D%22b%26c%22%7D%5B5m%5D%29%29\
+             &match%5B%5D=up&match%5B%5D=go_info"
+        );
+    }
+
+    #[test]
+    fn credentials_in_the_url_become_a_basic_auth_header() {
+        let mut url = Url::parse("https://ops:p%40ss@h:9090/prom").unwrap();
+        let header = take_url_credentials(&mut url).unwrap().unwrap();
+        assert_eq!(url.as_str(), "https://h:9090/prom");
+        assert!(header.is_sensitive());
+        let expected = base64::engine::general_purpose::STANDARD.encode("ops:p@ss");
+        assert_eq!(header.to_str().unwrap(), format!("Basic {expected}"));
+        let mut plain = Url::parse("http://h:9090").unwrap();
+        assert!(take_url_credentials(&mut plain).unwrap().is_none());
     }
 
     #[test]

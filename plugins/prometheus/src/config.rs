@@ -105,7 +105,7 @@ pub(crate) fn check_url(url: &str) -> Result<String, PromError> {
         url: url.to_owned(),
         reason: reason.to_owned(),
     };
-    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
+    let parsed = url::Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(invalid("the scheme must be http or https"));
     }

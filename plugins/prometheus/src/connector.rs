@@ -1,95 +1,206 @@
-//! The tower layer that asks the host's network policy before reqwest opens a connection.
+//! The connector under the plugin's HTTP client: every connection is opened
+//! by the host's network service (`NetworkService::connect`), which
+//! authorizes `host:port` against the policy, counts every byte at the
+//! socket, holds the plugin to its throughput limit and closes the
+//! connection when the plugin is terminated.
 //!
-//! reqwest hands its connector layers an opaque request type (`Unnameable`,
-//! from a sealed module) whose destination cannot be read, and expects its
-//! own private connection type back. So the layer cannot learn where a
-//! connection goes, nor wrap the byte stream to meter it. Two consequences:
-//!
-//! - every reqwest client is built for one base URL, and the layer authorizes
-//!   that URL's `host:port`. Redirects and proxies are turned off on those
-//!   clients (see `client.rs`), so no connection can go anywhere else;
-//! - bytes are counted per request and response at the plugin level, in
-//!   `client.rs`, rather than on the socket.
+//! TLS for `https://` servers runs on top of that stream, so the host counts
+//! what really crosses the wire (ciphertext, handshakes included), which is
+//! what a network budget is about. The plugin itself counts nothing.
 
-use std::future::{Future, ready};
+use std::fmt;
+use std::future::Future;
+use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
-use tower_layer::Layer;
+use http::Uri;
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+use rustls_platform_verifier::BuilderVerifierExt as _;
+use tokio_rustls::TlsConnector;
 use tower_service::Service;
-use vcli_plugin_api::{BoxError, NetworkService, PluginError};
+use vcli_plugin_api::{BoxedIo, NetworkService, PluginError};
 
-/// Wraps reqwest's connector so that each new connection is authorized first.
-#[derive(Clone, Debug)]
-pub(crate) struct AuthorizeLayer {
-    network: NetworkService,
-    host: Arc<str>,
-    port: u16,
-}
-
-impl AuthorizeLayer {
-    /// A layer authorizing connections to `host:port` (host without IPv6 brackets).
-    pub(crate) fn new(network: NetworkService, host: &str, port: u16) -> Self {
-        AuthorizeLayer {
-            network,
-            host: host.into(),
-            port,
-        }
-    }
-}
-
-impl<S> Layer<S> for AuthorizeLayer {
-    type Service = Authorize<S>;
-
-    fn layer(&self, inner: S) -> Authorize<S> {
-        Authorize {
-            inner,
-            network: self.network.clone(),
-            host: Arc::clone(&self.host),
-            port: self.port,
-        }
-    }
-}
-
-/// The service produced by [`AuthorizeLayer`].
-#[derive(Clone, Debug)]
-pub(crate) struct Authorize<S> {
-    inner: S,
-    network: NetworkService,
-    host: Arc<str>,
-    port: u16,
-}
-
-/// The host's refusal, carried through reqwest's error chain so that
-/// `client.rs` can turn it back into `PluginError::CapabilityDenied`.
+/// Why a connection could not be opened.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct PolicyRefusal(pub(crate) PluginError);
+pub(crate) enum ConnectError {
+    /// The host would not open it: the policy's network scope excludes the
+    /// server (the host recorded the violation), or the plugin is stopping.
+    /// Asking again would be refused again.
+    #[error("{0}")]
+    Refused(PluginError),
+    /// The TCP connection failed: refused, unreachable, no such host.
+    #[error("{0}")]
+    Connect(#[source] PluginError),
+    /// TLS could not be set up: no trust store, or the handshake failed (a
+    /// certificate the platform does not trust, a plain-HTTP server).
+    #[error("{0}")]
+    Tls(#[source] io::Error),
+}
 
-type Connecting<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
+/// Opens every connection through the host's network service, with TLS on
+/// top for `https`.
+#[derive(Clone)]
+pub(crate) struct MeteredConnector {
+    network: NetworkService,
+    /// Built on the first `https` connection, so that a plugin talking plain
+    /// HTTP never reads the system's trust store (nor fails without one).
+    tls: Arc<OnceLock<Result<TlsConnector, Arc<rustls::Error>>>>,
+}
 
-impl<S, R> Service<R> for Authorize<S>
-where
-    S: Service<R, Error = BoxError>,
-    S::Response: Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = BoxError;
-    type Future = Connecting<S::Response>;
+impl fmt::Debug for MeteredConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MeteredConnector").finish_non_exhaustive()
+    }
+}
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+impl MeteredConnector {
+    /// A connector opening its connections through `network`.
+    pub(crate) fn new(network: NetworkService) -> Self {
+        MeteredConnector {
+            network,
+            tls: Arc::default(),
+        }
     }
 
-    fn call(&mut self, request: R) -> Self::Future {
-        // Authorize on every new connection, not once per client: the policy
-        // may change while the plugin runs (a reload of the user's config).
-        match self.network.authorize(&self.host, self.port) {
-            Ok(()) => Box::pin(self.inner.call(request)),
-            Err(refusal) => Box::pin(ready(Err(Box::new(PolicyRefusal(refusal)) as BoxError))),
+    /// The TLS client: the platform's trust store (what reqwest, the
+    /// plugin's former client, used) with ring, the one crypto provider
+    /// this workspace compiles, named explicitly rather than installed as
+    /// the process default. HTTP/1.1 only, like the client above it.
+    fn tls(&self) -> Result<TlsConnector, ConnectError> {
+        let built = self.tls.get_or_init(|| {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let mut config = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .and_then(|builder| builder.with_platform_verifier())
+                .map_err(Arc::new)?
+                .with_no_client_auth();
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            Ok(TlsConnector::from(Arc::new(config)))
+        });
+        built
+            .clone()
+            .map_err(|e| ConnectError::Tls(io::Error::other(e)))
+    }
+}
+
+/// The future of one connection attempt.
+pub(crate) type Connecting = Pin<Box<dyn Future<Output = Result<MeteredIo, ConnectError>> + Send>>;
+
+impl Service<Uri> for MeteredConnector {
+    type Response = MeteredIo;
+    type Error = ConnectError;
+    type Future = Connecting;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let connector = self.clone();
+        Box::pin(async move {
+            let https = uri.scheme_str() == Some("https");
+            // URLs are checked when an `Api` is made, so there is a host.
+            let host = uri
+                .host()
+                .unwrap_or_default()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned();
+            let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+            // The host authorizes each new connection, not once per client:
+            // the policy may change while the plugin runs.
+            let io = connector
+                .network
+                .connect(&host, port)
+                .await
+                .map_err(|e| match e {
+                    PluginError::CapabilityDenied { .. } | PluginError::Cancelled => {
+                        ConnectError::Refused(e)
+                    }
+                    other => ConnectError::Connect(other),
+                })?;
+            if !https {
+                return Ok(MeteredIo::new(io));
+            }
+            let name = ServerName::try_from(host)
+                .map_err(|e| ConnectError::Tls(io::Error::new(io::ErrorKind::InvalidInput, e)))?;
+            let tls = connector
+                .tls()?
+                .connect(name, io)
+                .await
+                .map_err(ConnectError::Tls)?;
+            Ok(MeteredIo::new(Box::new(tls)))
+        })
+    }
+}
+
+/// A metered connection (TLS or not) as hyper sees it.
+pub(crate) struct MeteredIo {
+    inner: TokioIo<BoxedIo>,
+}
+
+impl MeteredIo {
+    fn new(io: BoxedIo) -> Self {
+        MeteredIo {
+            inner: TokioIo::new(io),
         }
+    }
+}
+
+impl fmt::Debug for MeteredIo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MeteredIo").finish_non_exhaustive()
+    }
+}
+
+impl Connection for MeteredIo {
+    fn connected(&self) -> Connected {
+        Connected::new()
+    }
+}
+
+impl Read for MeteredIo {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
+    }
+}
+
+impl Write for MeteredIo {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }
 
@@ -97,16 +208,31 @@ where
 mod tests {
     use std::sync::Mutex;
 
+    use futures::future::BoxFuture;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+    use tokio::sync::mpsc;
     use vcli_plugin_api::{Capability, NetworkMeter};
 
     use super::*;
 
-    #[derive(Debug, Default)]
-    struct Meter {
+    /// Hands out one end of an in-memory pipe per connection and sends the
+    /// other to the test, recording where each connection was meant to go.
+    #[derive(Debug)]
+    struct Pipes {
         asked: Mutex<Vec<(String, u16)>>,
+        peers: mpsc::UnboundedSender<DuplexStream>,
     }
 
-    impl NetworkMeter for Meter {
+    fn pipes() -> (Arc<Pipes>, mpsc::UnboundedReceiver<DuplexStream>) {
+        let (peers, receiver) = mpsc::unbounded_channel();
+        let pipes = Pipes {
+            asked: Mutex::default(),
+            peers,
+        };
+        (Arc::new(pipes), receiver)
+    }
+
+    impl NetworkMeter for Pipes {
         fn authorize(&self, host: &str, port: u16) -> Result<(), PluginError> {
             self.asked.lock().unwrap().push((host.to_owned(), port));
             if host == "forbidden" {
@@ -118,40 +244,83 @@ mod tests {
             }
             Ok(())
         }
-        fn record_sent(&self, _: u64) {}
-        fn record_received(&self, _: u64) {}
-    }
 
-    #[derive(Clone)]
-    struct Echo;
-
-    impl Service<u8> for Echo {
-        type Response = u8;
-        type Error = BoxError;
-        type Future = std::future::Ready<Result<u8, BoxError>>;
-        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-            Poll::Ready(Ok(()))
-        }
-        fn call(&mut self, n: u8) -> Self::Future {
-            ready(Ok(n))
+        fn connect(
+            &self,
+            host: &str,
+            port: u16,
+        ) -> BoxFuture<'static, Result<BoxedIo, PluginError>> {
+            let authorized = self.authorize(host, port);
+            let (ours, theirs) = tokio::io::duplex(1024);
+            let _ = self.peers.send(theirs);
+            Box::pin(async move { authorized.map(|()| Box::new(ours) as BoxedIo) })
         }
     }
 
     #[tokio::test]
-    async fn asks_before_connecting_and_carries_the_refusal() {
-        let meter = Arc::new(Meter::default());
-        let network = NetworkService::new(meter.clone());
-        let mut allowed = AuthorizeLayer::new(network.clone(), "127.0.0.1", 9090).layer(Echo);
-        assert_eq!(allowed.call(7).await.unwrap(), 7);
-        let mut denied = AuthorizeLayer::new(network, "forbidden", 443).layer(Echo);
-        let err = denied.call(7).await.unwrap_err();
-        assert!(err.downcast_ref::<PolicyRefusal>().is_some());
+    async fn every_connection_is_opened_by_the_host() {
+        let (pipes, mut peers) = pipes();
+        let mut connector = MeteredConnector::new(NetworkService::new(pipes.clone()));
+        let mut io = connector
+            .call(Uri::from_static("http://[::1]:9090/api"))
+            .await
+            .unwrap();
+        connector
+            .call(Uri::from_static("http://prom.example/"))
+            .await
+            .unwrap();
+        let err = connector
+            .call(Uri::from_static("https://forbidden/"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ConnectError::Refused(_)), "{err:?}");
         assert_eq!(
-            *meter.asked.lock().unwrap(),
+            *pipes.asked.lock().unwrap(),
             vec![
-                ("127.0.0.1".to_owned(), 9090),
-                ("forbidden".to_owned(), 443)
+                ("::1".to_owned(), 9090),
+                ("prom.example".to_owned(), 80),
+                ("forbidden".to_owned(), 443),
             ]
         );
+        // What hyper writes goes down the host's stream.
+        let mut peer = peers.recv().await.unwrap();
+        std::future::poll_fn(|cx| Pin::new(&mut io).poll_write(cx, b"GET"))
+            .await
+            .unwrap();
+        let mut seen = [0u8; 3];
+        peer.read_exact(&mut seen).await.unwrap();
+        assert_eq!(&seen, b"GET");
+        peer.shutdown().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn https_speaks_tls_over_the_hosts_stream() {
+        let (pipes, mut peers) = pipes();
+        let mut connector = MeteredConnector::new(NetworkService::new(pipes));
+        // No trust store needed to say hello, so the test does not depend
+        // on the machine's CA certificates.
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        let _ = connector.tls.set(Ok(TlsConnector::from(Arc::new(config))));
+        let connecting = tokio::spawn(async move {
+            connector
+                .call(Uri::from_static("https://prom.example/"))
+                .await
+        });
+        // The first bytes on the host's stream are a TLS ClientHello
+        // (handshake record, content type 22) naming the server.
+        let mut peer = peers.recv().await.unwrap();
+        let mut hello = vec![0u8; 512];
+        let n = peer.read(&mut hello).await.unwrap();
+        assert_eq!(hello[0], 22, "a TLS handshake record");
+        let sni = b"prom.example";
+        assert!(hello[..n].windows(sni.len()).any(|w| w == sni));
+        drop(peer);
+        let err = connecting.await.unwrap().unwrap_err();
+        assert!(matches!(err, ConnectError::Tls(_)), "{err:?}");
     }
 }

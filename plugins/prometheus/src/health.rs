@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use reqwest::StatusCode;
+use http::StatusCode;
 use vcli_plugin_api::HealthStatus;
 
 use crate::client::Api;

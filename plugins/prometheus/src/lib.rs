@@ -1,10 +1,11 @@
 //! Prometheus for vcli: PromQL, targets, alerts, rules and status from the
 //! CLI (`vcli prom ...`), the server's health, and a live TUI view.
 //!
-//! The plugin talks to Prometheus with `prometheus-http-query` over a reqwest
-//! client built on the host's metered network service: every connection is
-//! authorized by the user's policy first, and the bytes of every request and
-//! answer are counted. Configuration lives in `[plugins.prometheus.config]`:
+//! The plugin talks to Prometheus over a hyper client whose every connection
+//! the host's network service opens: authorized by the user's policy, every
+//! byte counted and held to the policy's `network_rate`, and closed when the
+//! plugin is terminated. Answers are decoded into `prometheus-http-query`'s
+//! types. Configuration lives in `[plugins.prometheus.config]`:
 //!
 //! ```toml
 //! [plugins.prometheus.config]
@@ -85,10 +86,6 @@ impl Plugin for PrometheusPlugin {
     ) -> Result<(), PluginError> {
         let settings: Settings = config.parse()?;
         let auth = settings.auth()?;
-        // reqwest is built without a default crypto provider; ring is the
-        // one this workspace compiles. Another plugin may have installed it
-        // already, which is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let network = ctx.network()?;
         let failures = Arc::new(FailureTracker::default());
         let connector = Connector::new(network, &auth, Arc::clone(&failures))?;

@@ -220,14 +220,6 @@ impl NetworkMeter for HostNetwork {
         ))
     }
 
-    fn record_sent(&self, bytes: u64) {
-        self.meter.net.sent.fetch_add(bytes, Ordering::Relaxed);
-    }
-
-    fn record_received(&self, bytes: u64) {
-        self.meter.net.received.fetch_add(bytes, Ordering::Relaxed);
-    }
-
     fn connect(&self, host: &str, port: u16) -> BoxFuture<'static, Result<BoxedIo, PluginError>> {
         let authorized = self.authorize(host, port);
         let address = format!("{host}:{port}");

@@ -98,12 +98,6 @@ impl NetworkMeter for Meter {
             .push((host.to_owned(), port));
         Ok(())
     }
-    fn record_sent(&self, bytes: u64) {
-        self.sent.fetch_add(bytes, Ordering::Relaxed);
-    }
-    fn record_received(&self, bytes: u64) {
-        self.received.fetch_add(bytes, Ordering::Relaxed);
-    }
     fn connect(&self, host: &str, port: u16) -> BoxFuture<'static, Result<BoxedIo, PluginError>> {
         let authorized = self.authorize(host, port);
         let (sent, received) = (self.sent.clone(), self.received.clone());

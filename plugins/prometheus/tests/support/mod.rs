@@ -6,15 +6,18 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use vcli_plugin_api::{
-    CancellationToken, Capability, DescribePlugin, HostServices, NetworkMeter, NetworkService,
-    Output, OutputStyle, Plugin, PluginConfig, PluginContext, PluginError,
+    BoxedIo, CancellationToken, Capability, DescribePlugin, HostServices, NetworkMeter,
+    NetworkService, Output, OutputStyle, Plugin, PluginConfig, PluginContext, PluginError,
 };
 use vcli_plugin_prometheus::PrometheusPlugin;
 
@@ -231,11 +234,12 @@ pub(crate) fn promtool(args: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("promtool prints UTF-8")
 }
 
-/// The host side of the network service: records what it is asked.
+/// The host side of the network service: records what it is asked, opens
+/// real TCP connections and counts the bytes that cross them.
 #[derive(Debug, Default)]
 pub(crate) struct TestMeter {
-    pub(crate) sent: AtomicU64,
-    pub(crate) received: AtomicU64,
+    pub(crate) sent: Arc<AtomicU64>,
+    pub(crate) received: Arc<AtomicU64>,
     pub(crate) authorized: Mutex<Vec<(String, u16)>>,
     /// Hosts the policy refuses.
     pub(crate) deny: Mutex<Vec<String>>,
@@ -256,11 +260,68 @@ impl NetworkMeter for TestMeter {
         }
         Ok(())
     }
-    fn record_sent(&self, bytes: u64) {
-        self.sent.fetch_add(bytes, Ordering::Relaxed);
+    fn connect(&self, host: &str, port: u16) -> BoxFuture<'static, Result<BoxedIo, PluginError>> {
+        let authorized = self.authorize(host, port);
+        let (sent, received) = (Arc::clone(&self.sent), Arc::clone(&self.received));
+        let address = format!("{host}:{port}");
+        Box::pin(async move {
+            authorized?;
+            let stream = tokio::net::TcpStream::connect(&address)
+                .await
+                .map_err(|e| {
+                    PluginError::with_source(format!("cannot connect to {address}: {e}"), e)
+                })?;
+            Ok(Box::new(Counting {
+                stream,
+                sent,
+                received,
+            }) as BoxedIo)
+        })
     }
-    fn record_received(&self, bytes: u64) {
-        self.received.fetch_add(bytes, Ordering::Relaxed);
+}
+
+/// A TCP stream counting the bytes read and written, as the real host's
+/// metered connections do.
+#[derive(Debug)]
+struct Counting {
+    stream: tokio::net::TcpStream,
+    sent: Arc<AtomicU64>,
+    received: Arc<AtomicU64>,
+}
+
+impl AsyncRead for Counting {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.stream).poll_read(cx, buf);
+        let read = (buf.filled().len() - before) as u64;
+        self.received.fetch_add(read, Ordering::Relaxed);
+        result
+    }
+}
+
+impl AsyncWrite for Counting {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let result = Pin::new(&mut self.stream).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = &result {
+            self.sent.fetch_add(*n as u64, Ordering::Relaxed);
+        }
+        result
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }
 
