@@ -184,9 +184,12 @@ async fn a_cpu_burners_measured_share_matches_the_truth() {
     manager.start("cpu-burner").await.unwrap();
     let first = manager.update_resources("cpu-burner").unwrap();
     let spun0 = plugins::BURNER_SPUN_NANOS.load(Ordering::SeqCst);
+    let os0 = plugins::BURNER_THREAD_CPU_NANOS.load(Ordering::SeqCst);
+    // The measurement window itself: CPU share is a rate over wall time.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let second = manager.update_resources("cpu-burner").unwrap();
     let spun1 = plugins::BURNER_SPUN_NANOS.load(Ordering::SeqCst);
+    let os1 = plugins::BURNER_THREAD_CPU_NANOS.load(Ordering::SeqCst);
     let truth = Duration::from_nanos(spun1 - spun0).as_secs_f64() / 2.0;
     let measured = second.cpu_share;
     assert!(truth > 0.3, "the burner burns about half a core: {truth}");
@@ -196,6 +199,56 @@ async fn a_cpu_burners_measured_share_matches_the_truth() {
     );
     let polled = (second.poll_time - first.poll_time).as_secs_f64();
     assert!(polled >= Duration::from_nanos(spun1 - spun0).as_secs_f64() * 0.95);
+    // Against the kernel's own count of the burner's time on a CPU, not
+    // the plugin's clock: polls are timed in wall time, so on a loaded
+    // machine the host may charge a little more than the CPU really gave.
+    let on_cpu = Duration::from_nanos(os1 - os0).as_secs_f64();
+    assert!(on_cpu > 0.5, "the kernel saw the burner spin: {on_cpu}");
+    assert!(
+        polled >= on_cpu * 0.95 && polled <= on_cpu * 1.25,
+        "the host charged {polled:.3}s, the kernel counted {on_cpu:.3}s on a CPU"
+    );
+    manager.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cpu_limit_makes_violations_and_past_the_maximum_terminates() {
+    let config = "[manager]\nresource_interval = \"200ms\"\n\
+                  [plugins.cpu-burner.limits]\ncpu = 0.2\n\
+                  [plugins.cpu-burner.violations]\nmax = 3\nwindow = \"1m\"\n";
+    let manager = common::manager(&["cpu-burner"], config);
+    let mut events = manager.subscribe();
+    manager.spawn_monitors();
+    manager.load("cpu-burner").await.unwrap();
+    manager.start("cpu-burner").await.unwrap();
+    let mut violations = 0;
+    let terminated = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match events.recv().await.unwrap().kind {
+                EventKind::Violation { message } => {
+                    assert!(
+                        message.contains("of a core, over its limit of 20% (plugins.cpu-burner.limits.cpu)"),
+                        "{message}"
+                    );
+                    violations += 1;
+                }
+                EventKind::Terminated { reason } => return reason,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("terminated within 20 s");
+    assert_eq!(violations, 3, "terminated at the third violation");
+    assert!(terminated.contains("terminated after 3 sandbox violations"), "{terminated}");
+    let info = manager.get("cpu-burner").unwrap();
+    assert_eq!(info.state, LifecycleState::Failed);
+    let recorded = manager.violations(Some("cpu-burner")).unwrap();
+    assert_eq!(recorded.len(), 3);
+    assert!(matches!(
+        recorded[0].kind,
+        ViolationKind::Budget { resource: Resource::Cpu, .. }
+    ));
     manager.shutdown().await;
 }
 

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use vcli_plugin_api::{
-    Capability, Dependency, DescribePlugin, HealthStatus, Metadata, Output, Plugin, PluginConfig,
+    Capability, CommandKind, Dependency, DescribePlugin, HealthStatus, Metadata, Output, Plugin, PluginConfig,
     PluginContext, PluginError, async_trait, clap, register_plugin,
 };
 
@@ -87,6 +87,13 @@ impl Plugin for Steady {
         HealthStatus::healthy("steady as ever").with_metric("answer", 42.0)
     }
 
+    fn command_kind(&self, matches: &clap::ArgMatches) -> CommandKind {
+        match matches.subcommand() {
+            Some(("follow", _)) => CommandKind::Streaming,
+            _ => CommandKind::Finite,
+        }
+    }
+
     async fn run_command(
         &self,
         matches: &clap::ArgMatches,
@@ -120,6 +127,16 @@ impl Plugin for Steady {
                 ctx.network().map(|_| ())
             }
             Some(("panic", _)) => panic!("the steady plugin was asked to panic"),
+            Some(("follow", _)) => {
+                // A stream that never ends by itself, like `logs -f`: one
+                // kilobyte line after another, flushed as they come.
+                let line = format!("{}\n", "x".repeat(1023));
+                loop {
+                    out.write_all(line.as_bytes())?;
+                    out.flush()?;
+                    tokio::task::yield_now().await;
+                }
+            }
             _ => Err(PluginError::Usage("unknown steady command".to_owned())),
         }
     }
@@ -151,7 +168,8 @@ impl DescribePlugin for Steady {
                 .subcommand(
                     clap::Command::new("overreach").about("Asks for the network it never declared"),
                 )
-                .subcommand(clap::Command::new("panic").about("Panics")),
+                .subcommand(clap::Command::new("panic").about("Panics"))
+                .subcommand(clap::Command::new("follow").about("Prints lines until interrupted")),
         )
     }
 

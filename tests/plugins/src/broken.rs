@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use vcli_plugin_api::{
-    Dependency, DescribePlugin, HealthStatus, Metadata, Plugin, PluginConfig, PluginContext,
-    PluginError, async_trait, register_plugin,
+    Capability, Dependency, DescribePlugin, HealthStatus, Metadata, Output, Plugin, PluginConfig,
+    PluginContext, PluginError, async_trait, clap, register_plugin,
 };
 
 /// Panics in `start`.
@@ -284,3 +284,60 @@ test_plugin!(
     BlocksInHealth,
     Metadata::new("blocks-in-health", "0.1.0").description("Blocks a thread in its health check")
 );
+
+/// Blocks its thread for good, never yielding: in `health` and in its
+/// `wedged hang` command. The host can only give up on such a call, so the
+/// tests that use it run it in a process of its own (the testbed binary).
+#[derive(Debug, Default)]
+pub struct Wedged;
+
+/// Parks the calling thread for good. `park` may wake spuriously, hence the loop.
+fn block_for_good() -> ! {
+    loop {
+        std::thread::park();
+    }
+}
+
+#[async_trait]
+impl Plugin for Wedged {
+    async fn initialize(
+        &self,
+        _ctx: PluginContext,
+        _config: PluginConfig,
+    ) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    async fn health(&self) -> HealthStatus {
+        block_for_good()
+    }
+
+    async fn run_command(
+        &self,
+        _matches: &clap::ArgMatches,
+        _out: &mut Output,
+    ) -> Result<(), PluginError> {
+        block_for_good()
+    }
+}
+
+impl DescribePlugin for Wedged {
+    const METADATA: Metadata = Metadata::new("wedged", "0.1.0")
+        .description("Blocks its thread for good in health and in its command")
+        .command("wedged")
+        .capabilities(&[Capability::CliCommands]);
+
+    fn command() -> Option<clap::Command> {
+        Some(
+            clap::Command::new("wedged")
+                .subcommand_required(true)
+                .subcommand(clap::Command::new("hang").about("Blocks its thread for good")),
+        )
+    }
+
+    fn create() -> Self {
+        Wedged
+    }
+}
+
+register_plugin!(Wedged);

@@ -28,11 +28,11 @@ mod sandboxed;
 pub use behaving::{Dependent, STEADY_CREATED, STEADY_LIVE, Steady, SteadyCounters};
 pub use broken::{
     BlocksInHealth, BlocksThread, CycleA, CycleB, FLAPPY_HEALTHY, Flappy, HangsInHealth,
-    HangsInStop, PanicsInHealth, PanicsInStart, Sickly, SpawnsPanickingTask,
+    HangsInStop, PanicsInHealth, PanicsInStart, Sickly, SpawnsPanickingTask, Wedged,
 };
 
 pub use sandboxed::{
-    BURNER_SPUN_NANOS, ChildRunner, CpuBurner, MemoryLeaker, NetworkFlooder, OVERREACHER_RESULT,
+    BURNER_SPUN_NANOS, BURNER_THREAD_CPU_NANOS, ChildRunner, CpuBurner, MemoryLeaker, NetworkFlooder, OVERREACHER_RESULT,
     Overreacher, SPAWNER_REFUSED, SPAWNER_STARTED, TaskSpawner,
 };
 
@@ -57,4 +57,5 @@ pub const ALL: &[&str] = &[
     "spawns-panicking-task",
     "steady",
     "task-spawner",
+    "wedged",
 ];

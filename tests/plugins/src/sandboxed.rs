@@ -148,6 +148,19 @@ test_plugin!(
 /// measured CPU share is compared with.
 pub static BURNER_SPUN_NANOS: AtomicU64 = AtomicU64::new(0);
 
+/// Nanoseconds the operating system says `cpu-burner`'s threads spent on a
+/// CPU while it spun (from `/proc/thread-self/schedstat`): a clock the
+/// plugin does not control, to check the host's measurement against.
+pub static BURNER_THREAD_CPU_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// The calling thread's time on a CPU so far, as the kernel counts it.
+fn thread_cpu_nanos() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Spins 20 ms, then sleeps 20 ms, forever: half a core.
 #[derive(Debug, Default)]
 pub struct CpuBurner {
@@ -168,12 +181,15 @@ impl Plugin for CpuBurner {
     async fn start(&self) -> Result<(), PluginError> {
         context(&self.ctx)?.spawn("burn", async {
             loop {
+                let on_cpu = thread_cpu_nanos();
                 let started = Instant::now();
                 while started.elapsed() < Duration::from_millis(20) {
                     std::hint::spin_loop();
                 }
                 let spun = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
                 BURNER_SPUN_NANOS.fetch_add(spun, Ordering::SeqCst);
+                BURNER_THREAD_CPU_NANOS
+                    .fetch_add(thread_cpu_nanos().saturating_sub(on_cpu), Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         })

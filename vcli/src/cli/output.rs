@@ -28,6 +28,9 @@ const QUEUED_CHUNKS: usize = 8;
 pub(crate) struct StdoutThread {
     done: oneshot::Receiver<io::Result<()>>,
     finished: Option<io::Result<()>>,
+    /// Alive while the command's sink is: a command abandoned while blocked
+    /// in plugin code never drops it, and then nothing more will come.
+    sink: std::sync::Weak<()>,
 }
 
 /// Starts the stdout thread and returns the command's sink and the thread's handle.
@@ -42,15 +45,19 @@ pub(crate) fn stdout_thread(style: OutputStyle) -> io::Result<(Output, StdoutThr
         .spawn(move || {
             let _ = done_tx.send(write_chunks(&queue));
         })?;
+    let alive = std::sync::Arc::new(());
+    let sink = std::sync::Arc::downgrade(&alive);
     let writer = ChunkWriter {
         buffer: Vec::with_capacity(CHUNK),
         chunks: Some(chunks),
+        _alive: alive,
     };
     Ok((
         Output::new(Box::new(writer), style),
         StdoutThread {
             done,
             finished: None,
+            sink,
         },
     ))
 }
@@ -86,6 +93,12 @@ impl StdoutThread {
 }
 
 impl StdoutThread {
+    /// Whether the command still holds its sink: true only for a command
+    /// that was abandoned inside plugin code that never returns.
+    pub(crate) fn sink_held(&self) -> bool {
+        self.sink.strong_count() > 0
+    }
+
     /// Resolves only if the writer thread stopped because it could not
     /// write (the reader went away); a thread that ended because the
     /// command's sink was dropped is not news here.
@@ -101,6 +114,8 @@ struct ChunkWriter {
     buffer: Vec<u8>,
     /// `None` once the writer thread is gone.
     chunks: Option<SyncSender<Vec<u8>>>,
+    /// Dropped with the sink; see [`StdoutThread::sink_held`].
+    _alive: std::sync::Arc<()>,
 }
 
 impl ChunkWriter {

@@ -72,6 +72,13 @@ pub(crate) fn run_command(
             () = stdout.failed() => Ended::ReaderGone,
         };
         let result = match ended {
+            Ended::Command(result) if stdout.sink_held() => {
+                // The command was abandoned in plugin code that never
+                // returns (its deadline passed): what it queued gets a
+                // moment to reach stdout, and nothing more will come.
+                let _ = tokio::time::timeout(INTERRUPT_GRACE, stdout.finished()).await;
+                result
+            }
             Ended::Command(result) => {
                 // Everything the command wrote reaches stdout before the
                 // exit, unless the user gives up on a reader that does not read.
