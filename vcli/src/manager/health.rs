@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use tokio::time::{Instant, MissedTickBehavior};
-use vcli_plugin_api::{HealthState, HealthStatus, LifecycleState};
+use vcli_plugin_api::{HealthState, HealthStatus, Plugin};
 
 use futures::FutureExt;
 
-use super::call::{Charged, Metered, panic_message};
+use super::call::{Charged, Metered, call_plugin_sync_as, panic_message};
 use super::events::EventKind;
 use super::resources::ResourceUsage;
 use super::slot::Slot;
@@ -29,24 +29,32 @@ impl Inner {
         self: &Arc<Self>,
         slot: &Slot,
     ) -> Result<Arc<HealthStatus>, ManagerError> {
-        let timeout = slot.settings.health.timeout.0;
         // Wall-clock time on purpose: a thread blocked inside the check is
         // measured in real time, whatever the runtime's clock says.
         let started = std::time::Instant::now();
-        let instance = {
-            let mut state = slot.lock();
-            let Some(instance) = state.instance.clone() else {
-                return Err(ManagerError::NotLoaded {
-                    plugin: slot.name().to_owned(),
-                    state: state.lifecycle,
-                });
-            };
-            state.probe_started = Some(started);
-            instance
-        };
+        let instance = slot.lock().probe_began(started);
+        let instance = instance.map_err(|state| ManagerError::NotLoaded {
+            plugin: slot.name().to_owned(),
+            state,
+        })?;
+        let result = self.probe(slot, &instance, started).await;
+        // If the plugin was unloaded or failed meanwhile this is the last
+        // reference, and the instance's Drop runs here: inside catch_unwind.
+        let _ = call_plugin_sync_as(&slot.meter, "drop", move || drop(instance));
+        Ok(result)
+    }
+
+    /// Calls `instance`'s health check and records the result.
+    async fn probe(
+        self: &Arc<Self>,
+        slot: &Slot,
+        instance: &Arc<dyn Plugin>,
+        started: std::time::Instant,
+    ) -> Arc<HealthStatus> {
+        let timeout = slot.settings.health.timeout.0;
         let call = Charged::new(
             std::panic::AssertUnwindSafe(instance.health()).catch_unwind(),
-            slot.meter.id,
+            slot.meter.id(),
         );
         // Most checks answer on their first poll. That poll is timed by hand
         // with the clock reads this function needs anyway, and only checks
@@ -76,59 +84,25 @@ impl Inner {
             )),
             Ok(Err(panic)) => {
                 let message = format!("health panicked: {}", panic_message(panic));
-                slot.lock().probe_started = None;
+                slot.lock().probe_abandoned();
                 self.fail(slot, message.clone());
-                return Ok(Arc::new(HealthStatus::unhealthy(message)));
+                return Arc::new(HealthStatus::unhealthy(message));
             }
             Err(_) => HealthStatus::unhealthy(format!(
                 "health check did not finish within {}",
                 humantime::format_duration(timeout)
             )),
         };
-        Ok(self.record_probe(slot, status))
+        self.record_probe(slot, status)
     }
 
-    /// Applies probe semantics: `failure_threshold` unhealthy results in a
-    /// row make the verdict unhealthy; once unhealthy, `success_threshold`
-    /// good results in a row make it good again. Below a threshold the
-    /// verdict does not change. Returns the check's own result.
+    /// Applies probe semantics (see `SlotState::record_probe`), reports a
+    /// change of verdict, and fails a plugin that turned unhealthy when its
+    /// policy restarts it. Returns the check's own result.
     fn record_probe(self: &Arc<Self>, slot: &Slot, status: HealthStatus) -> Arc<HealthStatus> {
         let probe = &slot.settings.health;
         let status = Arc::new(status);
-        let (previous, verdict) = {
-            let mut state = slot.lock();
-            state.probe_started = None;
-            let previous = state.health.state;
-            let verdict = if status.state == HealthState::Unhealthy {
-                state.probe.consecutive_failures += 1;
-                state.probe.consecutive_successes = 0;
-                if state.probe.consecutive_failures >= probe.failure_threshold.get() {
-                    HealthState::Unhealthy
-                } else {
-                    previous
-                }
-            } else {
-                state.probe.consecutive_successes += 1;
-                state.probe.consecutive_failures = 0;
-                if previous == HealthState::Unhealthy
-                    && state.probe.consecutive_successes < probe.success_threshold.get()
-                {
-                    HealthState::Unhealthy
-                } else {
-                    status.state
-                }
-            };
-            // Readers share the check's own result whenever it is the verdict.
-            state.health = if verdict == status.state {
-                status.clone()
-            } else {
-                Arc::new(HealthStatus {
-                    state: verdict,
-                    ..HealthStatus::clone(&status)
-                })
-            };
-            (previous, verdict)
-        };
+        let (previous, verdict) = slot.lock().record_probe(&status, probe);
         if previous != verdict {
             self.events.emit(
                 slot.name(),
@@ -158,13 +132,8 @@ impl Inner {
     /// timeout could not fire.
     pub(super) fn watchdog(self: &Arc<Self>, slot: &Slot) {
         let limit = slot.settings.health.timeout.0 * 2;
-        let stuck = slot
-            .lock()
-            .probe_started
-            .map(|t| t.elapsed())
-            .filter(|e| *e > limit);
+        let stuck = slot.lock().probe_stuck(limit);
         if let Some(elapsed) = stuck {
-            slot.lock().probe_started = None;
             self.fail(
                 slot,
                 format!(
@@ -176,10 +145,7 @@ impl Inner {
     }
 
     pub(super) fn sample_resources(&self, slot: &Slot) -> ResourceUsage {
-        let mut state = slot.lock();
-        let sample = ResourceUsage::sample(&slot.meter, &state.resources, Instant::now());
-        state.resources = sample;
-        sample
+        slot.lock().record_sample(&slot.meter, Instant::now())
     }
 }
 
@@ -226,13 +192,7 @@ async fn probe_loop(inner: &Arc<Inner>, name: &'static str) {
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let due = {
-            let state = slot.lock();
-            state.lifecycle == LifecycleState::Running
-                && state
-                    .started_at
-                    .is_some_and(|t| t.elapsed() >= probe.initial_delay.0)
-        };
+        let due = slot.lock().probe_due(probe.initial_delay.0);
         if due {
             // An error means the instance went away between the check and
             // the call; the next tick sees the new state.
