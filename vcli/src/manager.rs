@@ -305,11 +305,10 @@ impl Manager {
     /// A fresh TUI view from `name`'s instance, if it has one.
     pub fn view(&self, name: &str) -> Option<Box<dyn vcli_plugin_api::View>> {
         let slot = self.inner.slot(name).ok()?;
-        let instance = slot.lock().instance()?;
-        let view = call::call_plugin_sync_as(&slot.meter, "view", || instance.view());
-        // If the plugin was unloaded meanwhile, this is the last reference.
-        let _ = call::call_plugin_sync_as(&slot.meter, "drop", move || drop(instance));
-        view.ok().flatten()
+        let loan = slot.lend().ok()?;
+        call::call_plugin_sync_as(&slot.meter, "view", || loan.instance().view())
+            .ok()
+            .flatten()
     }
 
     /// The identity `name`'s allocations are charged to in the tracking

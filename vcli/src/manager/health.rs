@@ -8,7 +8,7 @@ use vcli_plugin_api::{HealthState, HealthStatus, Plugin};
 
 use futures::FutureExt;
 
-use super::call::{Charged, Metered, call_plugin_sync_as, panic_message};
+use super::call::{Charged, Metered, panic_message};
 use super::events::EventKind;
 use super::resources::ResourceUsage;
 use super::slot::Slot;
@@ -32,16 +32,13 @@ impl Inner {
         // Wall-clock time on purpose: a thread blocked inside the check is
         // measured in real time, whatever the runtime's clock says.
         let started = std::time::Instant::now();
-        let instance = slot.lock().probe_began(started);
-        let instance = instance.map_err(|state| ManagerError::NotLoaded {
-            plugin: slot.name().to_owned(),
-            state,
-        })?;
-        let result = self.probe(slot, &instance, started).await;
-        // If the plugin was unloaded or failed meanwhile this is the last
-        // reference, and the instance's Drop runs here: inside catch_unwind.
-        let _ = call_plugin_sync_as(&slot.meter, "drop", move || drop(instance));
-        Ok(result)
+        let loan = slot
+            .probe_began(started)
+            .map_err(|state| ManagerError::NotLoaded {
+                plugin: slot.name().to_owned(),
+                state,
+            })?;
+        Ok(self.probe(slot, loan.instance(), started).await)
     }
 
     /// Calls `instance`'s health check and records the result.

@@ -245,14 +245,14 @@ impl Inner {
     /// while the old one lives. A call stuck in blocking code can hold it
     /// past that; the new instance is then built anyway, with a warning.
     async fn await_retired(&self, slot: &Slot) {
-        let Some(retired) = slot.lock().retired() else {
+        if !slot.lock().old_instance_lives() {
             return;
-        };
+        }
         let limit = self.config.manager.call_timeout.0;
         // Polled rather than notified: an `Arc<dyn Plugin>` cannot tell
         // anyone when its last clone goes, and this wait is rare and short.
         let gone = async {
-            while retired.strong_count() > 0 {
+            while slot.lock().old_instance_lives() {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         };

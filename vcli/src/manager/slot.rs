@@ -5,10 +5,10 @@ mod state;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use vcli_plugin_api::Registration;
+use vcli_plugin_api::{LifecycleState, Plugin, Registration};
 
 pub(crate) use self::state::{FailOutcome, SlotState};
-use super::call::PluginMeter;
+use super::call::{PluginMeter, call_plugin_sync_as};
 use super::info::PluginInfo;
 use crate::config::PluginSettings;
 use crate::sandbox::memory::IdLease;
@@ -81,9 +81,56 @@ impl Slot {
         self.claim.lock().await
     }
 
+    /// Lends the instance to a reader that calls it outside any claim (a
+    /// view), or returns the state when there is none.
+    pub(crate) fn lend(&self) -> Result<Loan<'_>, LifecycleState> {
+        let instance = self.lock().lend()?;
+        Ok(Loan {
+            slot: self,
+            instance: Some(instance),
+        })
+    }
+
+    /// Lends the instance to a health check beginning at `at` (which the
+    /// watchdog measures), or returns the state when there is none.
+    pub(crate) fn probe_began(&self, at: std::time::Instant) -> Result<Loan<'_>, LifecycleState> {
+        let instance = self.lock().probe_began(at)?;
+        Ok(Loan {
+            slot: self,
+            instance: Some(instance),
+        })
+    }
+
     /// A snapshot for `get` and `list`.
     pub(crate) fn info(&self) -> PluginInfo {
         self.lock()
             .info(self.registration.metadata(), self.settings.enabled)
+    }
+}
+
+/// A reference to a plugin's instance lent to a reader that calls it
+/// without holding the claim (a health check, a view). A load waits until
+/// every loan is returned, so a new instance is never built while an old
+/// one lives. Returning the loan (dropping it) drops the reference inside
+/// `catch_unwind`, charged to the plugin: if the instance was unloaded
+/// meanwhile, this was the last reference and its `Drop` runs here.
+pub(crate) struct Loan<'a> {
+    slot: &'a Slot,
+    instance: Option<Arc<dyn Plugin>>,
+}
+
+impl Loan<'_> {
+    pub(crate) fn instance(&self) -> &Arc<dyn Plugin> {
+        self.instance
+            .as_ref()
+            .expect("a loan holds its instance until it is dropped")
+    }
+}
+
+impl Drop for Loan<'_> {
+    fn drop(&mut self) {
+        let instance = self.instance.take();
+        let _ = call_plugin_sync_as(&self.slot.meter, "drop", move || drop(instance));
+        self.slot.lock().loan_returned();
     }
 }

@@ -26,6 +26,11 @@ pub(crate) struct SlotState {
     /// The instance last taken out of the slot. Someone else (a health check
     /// in flight, a command) may still hold it; a load waits for it to go.
     retired: Option<Weak<dyn Plugin>>,
+    /// References to an instance lent to readers (health checks, views) and
+    /// not yet returned. A returned loan has been dropped, and the instance
+    /// with it if it was the last reference, so a load that waits for none
+    /// to be out never overlaps the old instance's `Drop`.
+    loans: usize,
     /// Cancelled when the instance is dropped or fails.
     instance_token: CancellationToken,
     /// Cancelled when the plugin stops; tasks spawned through the context use it.
@@ -67,6 +72,7 @@ impl SlotState {
             lifecycle: LifecycleState::Registered,
             instance: None,
             retired: None,
+            loans: 0,
             instance_token: CancellationToken::new(),
             run_token: CancellationToken::new(),
             run_tasks: TaskTracker::new(),
@@ -94,6 +100,26 @@ impl SlotState {
         self.instance.clone()
     }
 
+    /// Lends a reference to the instance (see `Slot::lend`), or returns the
+    /// state when there is none.
+    pub(super) fn lend(&mut self) -> Result<Arc<dyn Plugin>, LifecycleState> {
+        let instance = self.instance.clone().ok_or(self.lifecycle)?;
+        self.loans += 1;
+        Ok(instance)
+    }
+
+    /// A lent reference was dropped.
+    pub(super) fn loan_returned(&mut self) {
+        self.loans -= 1;
+    }
+
+    /// Whether something other than the slot may still hold (or be
+    /// dropping) a previous instance: a loan is out, or the instance last
+    /// taken out is still referenced.
+    pub(crate) fn old_instance_lives(&self) -> bool {
+        self.loans > 0 || self.retired.as_ref().is_some_and(|w| w.strong_count() > 0)
+    }
+
     /// The token every token of the current instance descends from.
     pub(crate) fn instance_token(&self) -> CancellationToken {
         self.instance_token.clone()
@@ -103,11 +129,6 @@ impl SlotState {
     /// the context.
     pub(crate) fn run_scope(&self) -> (CancellationToken, TaskTracker) {
         (self.run_token.clone(), self.run_tasks.clone())
-    }
-
-    /// The previous instance, if something other than the slot may still hold it.
-    pub(crate) fn retired(&self) -> Option<Weak<dyn Plugin>> {
-        self.retired.clone().filter(|w| w.strong_count() > 0)
     }
 
     /// Moves to `to` if that is legal now; otherwise returns the current state.
@@ -229,13 +250,13 @@ impl SlotState {
         Some(self.restarts)
     }
 
-    /// A health check begins at `at`. Returns the instance to check, or the
-    /// state when there is none.
-    pub(crate) fn probe_began(
+    /// A health check begins at `at`. Lends the instance to check, or
+    /// returns the state when there is none.
+    pub(super) fn probe_began(
         &mut self,
         at: std::time::Instant,
     ) -> Result<Arc<dyn Plugin>, LifecycleState> {
-        let instance = self.instance.clone().ok_or(self.lifecycle)?;
+        let instance = self.lend()?;
         self.probe_started = Some(at);
         Ok(instance)
     }
