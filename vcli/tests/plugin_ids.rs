@@ -2,7 +2,8 @@
 //! to) are a process-wide resource: managers alive at once never share one,
 //! dropping a manager gives its ids back, a reused id does not charge its
 //! new holder for the old holder's blocks, and when none is free a plugin
-//! does not load instead of being charged to the host. (Its own test binary
+//! does not load instead of being charged to the host. A manager dropped
+//! without shutdown gives its ids back too. (Its own test binary
 //! with one test: it takes every id in the process.)
 
 mod common;
@@ -11,6 +12,7 @@ use std::collections::HashSet;
 
 use vcli::ManagerError;
 use vcli::sandbox::memory::{self, IdLease, MAX_PLUGINS, PluginId, TrackingAllocator};
+use vcli_test_plugins::STEADY;
 
 #[global_allocator]
 static ALLOCATOR: TrackingAllocator = TrackingAllocator;
@@ -41,6 +43,19 @@ async fn plugin_ids_are_unique_per_process_reused_and_never_the_host() {
 
     drop(first);
     drop(second);
+
+    // A manager dropped without shutdown while its plugin runs still ends
+    // what it owns: the instance is dropped with it, the plugin's task is
+    // cancelled, and once that task has ended the id is free again.
+    let running = common::manager(&["steady"], "");
+    running.load("steady").await.unwrap();
+    running.start("steady").await.unwrap();
+    assert_eq!(running.update_resources("steady").unwrap().live_tasks, 1);
+    drop(running);
+    assert_eq!(STEADY.now().live, 0, "the instance went with the manager");
+    // The cancelled task ends the next time it is polled.
+    tokio::task::yield_now().await;
+
     let leases = take_all();
     assert_eq!(
         leases.len(),

@@ -29,11 +29,12 @@ mod sandboxed;
 
 pub use behaving::{Dependent, STEADY, Steady};
 pub use broken::{
-    BlocksInHealth, BlocksThread, CycleA, CycleB, FLAPPY_HEALTHY, Flappy, HangsInHealth,
-    HangsInStop, PanicsInHealth, PanicsInStart, Sickly, SpawnsPanickingTask,
+    BlocksInHealth, BlocksThread, CycleA, CycleB, DropsSlowly, FLAPPY_HEALTHY, Flappy,
+    HangsInHealth, HangsInStop, PanicsInHealth, PanicsInStart, SLOW_DROP, Sickly,
+    SpawnsPanickingTask,
 };
 
-pub use observe::{Census, Count, Gate};
+pub use observe::{BlockingGate, Census, Count, Gate};
 pub use paired::{
     BASE, BASE_HEALTH_GATE, BASE_STOP_GATE, Base, LEANING, LEANING_START_GATE, Leaning, Pair, pair,
 };
@@ -52,6 +53,7 @@ pub const ALL: &[&str] = &[
     "cycle-a",
     "cycle-b",
     "dependent",
+    "drops-slowly",
     "flappy",
     "hangs-in-health",
     "hangs-in-stop",

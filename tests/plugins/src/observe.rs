@@ -1,8 +1,10 @@
 //! What tests use to watch and steer plugins from outside: a census of a
-//! plugin type's instances, and a gate that holds a plugin call until the
-//! test lets it through.
+//! plugin type's instances, and gates that hold plugin code (async or
+//! blocking) until the test lets it through.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
@@ -119,5 +121,75 @@ impl Gate {
 impl Default for Gate {
     fn default() -> Self {
         Gate::new()
+    }
+}
+
+/// Like [`Gate`], for synchronous plugin code (a `Drop`): the plugin blocks
+/// its thread in [`BlockingGate::pass`] while the test keeps it closed.
+#[derive(Debug)]
+pub struct BlockingGate {
+    /// Whether the gate is closed, and how many callers arrived at it.
+    state: Mutex<(bool, usize)>,
+    changed: Condvar,
+}
+
+impl BlockingGate {
+    /// How long a caller waits at most, so a broken test cannot hang forever.
+    const PATIENCE: Duration = Duration::from_secs(10);
+
+    /// An open gate, for a `static`.
+    pub const fn new() -> Self {
+        BlockingGate {
+            state: Mutex::new((false, 0)),
+            changed: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, (bool, usize)> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Makes callers of [`BlockingGate::pass`] wait until [`BlockingGate::open`].
+    pub fn close(&self) {
+        self.lock().0 = true;
+    }
+
+    /// Opens the gate.
+    pub fn open(&self) {
+        self.lock().0 = false;
+        self.changed.notify_all();
+    }
+
+    /// Blocks until a caller waits at the gate, at most `limit`; returns
+    /// whether one did.
+    pub fn await_arrival(&self, limit: Duration) -> bool {
+        let state = self.lock();
+        let (state, _) = self
+            .changed
+            .wait_timeout_while(state, limit, |(_, arrivals)| *arrivals == 0)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        state.1 > 0
+    }
+
+    /// Called by the plugin: returns at once while the gate is open,
+    /// otherwise announces the arrival and blocks until the gate opens.
+    pub fn pass(&self) {
+        let mut state = self.lock();
+        if !state.0 {
+            return;
+        }
+        state.1 += 1;
+        self.changed.notify_all();
+        let _ = self
+            .changed
+            .wait_timeout_while(state, Self::PATIENCE, |(closed, _)| *closed);
+    }
+}
+
+impl Default for BlockingGate {
+    fn default() -> Self {
+        BlockingGate::new()
     }
 }
