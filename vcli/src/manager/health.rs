@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use tokio::time::{Instant, MissedTickBehavior};
-use vcli_plugin_api::{HealthState, HealthStatus, Plugin};
+use vcli_plugin_api::{HealthState, HealthStatus};
 
 use futures::FutureExt;
 
@@ -29,79 +29,66 @@ impl Inner {
         self: &Arc<Self>,
         slot: &Slot,
     ) -> Result<Arc<HealthStatus>, ManagerError> {
+        let probe = &slot.settings.health;
+        let timeout = probe.timeout.0;
         // Wall-clock time on purpose: a thread blocked inside the check is
         // measured in real time, whatever the runtime's clock says.
         let started = std::time::Instant::now();
-        let probe = &slot.settings.health;
         let loan = slot
             .probe_began(started)
             .map_err(|state| ManagerError::NotLoaded {
                 plugin: slot.name().to_owned(),
                 state,
             })?;
-        let checked = Self::call_health(slot, loan.instance(), started).await;
-        // The loan is returned in the lock that records the result: this is
-        // the hot path, and one lock fewer is a tenth of its host overhead.
-        match checked {
-            Ok(status) => {
-                let status = Arc::new(status);
-                let verdicts = loan.return_with(|state| state.record_probe(&status, probe));
-                self.report_verdict(slot, &status, verdicts);
-                Ok(status)
-            }
-            Err(message) => {
-                loan.return_with(SlotState::probe_abandoned);
-                self.fail(slot, message.clone());
-                Ok(Arc::new(HealthStatus::unhealthy(message)))
-            }
-        }
-    }
-
-    /// Calls `instance`'s health check under the probe timeout. A check
-    /// that times out or answers too late is unhealthy; one that panics is
-    /// an error with the panic's message.
-    async fn call_health(
-        slot: &Slot,
-        instance: &Arc<dyn Plugin>,
-        started: std::time::Instant,
-    ) -> Result<HealthStatus, String> {
-        let timeout = slot.settings.health.timeout.0;
-        let call = Charged::new(
-            std::panic::AssertUnwindSafe(instance.health()).catch_unwind(),
-            slot.meter.id(),
-        );
-        // Most checks answer on their first poll. That poll is timed by hand
-        // with the clock reads this function needs anyway, and only checks
-        // that do not answer at once pay for a timer and per-poll timing.
-        let mut call = std::pin::pin!(call);
-        let first = futures::poll!(call.as_mut());
-        let mut elapsed = started.elapsed();
-        slot.meter.poll_nanos.fetch_add(
-            u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX),
-            std::sync::atomic::Ordering::Relaxed,
-        );
-        let outcome = match first {
-            std::task::Poll::Ready(outcome) => Ok(outcome),
-            std::task::Poll::Pending => {
-                let rest = Metered::new(call, slot.meter.clone());
-                let outcome = tokio::time::timeout(timeout, rest).await;
-                elapsed = started.elapsed();
-                outcome
+        let (outcome, elapsed) = {
+            let call = Charged::new(
+                std::panic::AssertUnwindSafe(loan.instance().health()).catch_unwind(),
+                slot.meter.id(),
+            );
+            // Most checks answer on their first poll. That poll is timed by
+            // hand with the clock reads this function needs anyway, and only
+            // checks that do not answer at once pay for a timer and per-poll
+            // timing.
+            let mut call = std::pin::pin!(call);
+            let first = futures::poll!(call.as_mut());
+            let elapsed = started.elapsed();
+            slot.meter.poll_nanos.fetch_add(
+                u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            match first {
+                std::task::Poll::Ready(outcome) => (Ok(outcome), elapsed),
+                std::task::Poll::Pending => {
+                    let rest = Metered::new(call, slot.meter.clone());
+                    let outcome = tokio::time::timeout(timeout, rest).await;
+                    (outcome, started.elapsed())
+                }
             }
         };
-        match outcome {
-            Ok(Ok(status)) if elapsed <= timeout => Ok(status),
-            Ok(Ok(_)) => Ok(HealthStatus::unhealthy(format!(
+        let status = match outcome {
+            Ok(Ok(status)) if elapsed <= timeout => status,
+            Ok(Ok(_)) => HealthStatus::unhealthy(format!(
                 "health check took {}, longer than its {} timeout",
                 humantime::format_duration(elapsed),
                 humantime::format_duration(timeout)
-            ))),
-            Ok(Err(panic)) => Err(format!("health panicked: {}", panic_message(panic))),
-            Err(_) => Ok(HealthStatus::unhealthy(format!(
+            )),
+            Ok(Err(panic)) => {
+                let message = format!("health panicked: {}", panic_message(panic));
+                loan.return_with(SlotState::probe_abandoned);
+                self.fail(slot, message.clone());
+                return Ok(Arc::new(HealthStatus::unhealthy(message)));
+            }
+            Err(_) => HealthStatus::unhealthy(format!(
                 "health check did not finish within {}",
                 humantime::format_duration(timeout)
-            ))),
-        }
+            )),
+        };
+        // The loan is returned in the lock that records the result: this is
+        // the hot path, and one lock fewer matters.
+        let status = Arc::new(status);
+        let verdicts = loan.return_with(|state| state.record_probe(&status, probe));
+        self.report_verdict(slot, &status, verdicts);
+        Ok(status)
     }
 
     /// Reports a change of the probe's verdict (counted with probe
