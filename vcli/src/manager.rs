@@ -71,9 +71,9 @@ impl Manager {
     pub fn new(catalog: Catalog, config: Config) -> Manager {
         let inner = Arc::new_cyclic(|weak| {
             // Plugin ids index the tracking allocator's counters. They are
-            // a process-wide resource, held until this manager's slots are
-            // dropped; a plugin that finds none free gets one at load, or
-            // cannot be loaded.
+            // a process-wide resource, held until this manager's slots, and
+            // every task still running its plugins' code, are gone; a plugin
+            // that finds none free gets one at load, or cannot be loaded.
             let slots = catalog
                 .iter()
                 .map(|r| {

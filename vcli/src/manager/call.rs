@@ -71,9 +71,7 @@ impl PluginMeter {
             throttle,
         }
     }
-}
 
-impl PluginMeter {
     /// The plugin's memory accounting id, if it has one.
     pub(crate) fn id(&self) -> Option<PluginId> {
         self.id.get().map(IdLease::id)
