@@ -263,7 +263,7 @@ fn plugins_info_shows_metadata_and_probe_settings() {
     assert_eq!(code, 1);
     assert!(
         err.starts_with(
-            "error: no plugin named \"nope\" is linked into this binary (linked: blocks-in-health, blocks-thread, "
+            "error: no plugin named \"nope\" is linked into this binary (linked: base, blocks-in-health, blocks-thread, "
         ),
         "{err}"
     );

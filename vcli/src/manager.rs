@@ -34,7 +34,7 @@ pub use violations::{Resource, VIOLATION_HISTORY, Violation, ViolationKind};
 
 use crate::catalog::Catalog;
 use crate::config::Config;
-use crate::sandbox::memory::PluginId;
+use crate::sandbox::memory::{IdLease, PluginId};
 use events::EventBus;
 use slot::Slot;
 
@@ -80,17 +80,15 @@ impl Manager {
     /// is constructed until a plugin is loaded.
     pub fn new(catalog: Catalog, config: Config) -> Manager {
         let inner = Arc::new_cyclic(|weak| {
-            // Plugin ids index the tracking allocator's counters; 0 is the host.
+            // Plugin ids index the tracking allocator's counters. They are
+            // a process-wide resource, held until this manager's slots, and
+            // every task still running its plugins' code, are gone; a plugin
+            // that finds none free gets one at load, or cannot be loaded.
             let slots = catalog
                 .iter()
-                .enumerate()
-                .map(|(i, r)| {
+                .map(|r| {
                     let name = r.metadata().name;
-                    let id = u16::try_from(i + 1)
-                        .ok()
-                        .and_then(PluginId::new)
-                        .unwrap_or(PluginId::HOST);
-                    (name, Slot::new(r, config.plugin(name), id))
+                    (name, Slot::new(r, config.plugin(name), IdLease::acquire()))
                 })
                 .collect();
             Inner {
@@ -213,7 +211,7 @@ impl Manager {
     async fn ensure_running(&self, name: &str) -> Result<(), ManagerError> {
         let slot = self.inner.slot(name)?;
         let _op = slot.claim().await;
-        let state = slot.lock().lifecycle;
+        let state = slot.lock().lifecycle();
         match state {
             LifecycleState::Running => Ok(()),
             LifecycleState::Initialized | LifecycleState::Stopped => {
@@ -240,14 +238,14 @@ impl Manager {
         let slot = self.inner.slot(name)?;
         {
             let _op = slot.claim().await;
-            if !slot.lock().lifecycle.has_instance() {
+            if !slot.lock().lifecycle().has_instance() {
                 self.inner.load_claimed(slot).await?;
             }
         }
         let state = slot.lock();
-        state.instance.clone().ok_or(ManagerError::NotLoaded {
+        state.instance().ok_or(ManagerError::NotLoaded {
             plugin: name.to_owned(),
-            state: state.lifecycle,
+            state: state.lifecycle(),
         })
     }
 
@@ -297,7 +295,7 @@ impl Manager {
                     "health check has not returned for {}; the plugin is blocking its thread",
                     humantime::format_duration(limit)
                 );
-                slot.lock().probe_started = None;
+                slot.lock().probe_abandoned();
                 self.inner.fail(slot, message.clone());
                 Ok(Arc::new(HealthStatus::unhealthy(message)))
             }
@@ -336,7 +334,7 @@ impl Manager {
     /// The plugin is unknown.
     pub fn violations(&self, plugin: Option<&str>) -> Result<Vec<Arc<Violation>>, ManagerError> {
         Ok(match plugin {
-            Some(name) => self.inner.slot(name)?.lock().violations.snapshot(),
+            Some(name) => self.inner.slot(name)?.lock().violations(),
             None => self.inner.violations.snapshot(),
         })
     }
@@ -358,10 +356,21 @@ impl Manager {
     /// A fresh TUI view from `name`'s instance, if it has one.
     pub fn view(&self, name: &str) -> Option<Box<dyn vcli_plugin_api::View>> {
         let slot = self.inner.slot(name).ok()?;
-        let instance = slot.lock().instance.clone()?;
-        call::call_plugin_sync_as(slot.meter.id, "view", || instance.view())
+        let loan = slot.lend().ok()?;
+        call::call_plugin_sync_as(&slot.meter, "view", || loan.instance().view())
             .ok()
             .flatten()
+    }
+
+    /// The identity `name`'s allocations are charged to in the tracking
+    /// allocator; `None` when every id in the process was taken when this
+    /// manager was built and none has been free at a load since.
+    ///
+    /// # Errors
+    ///
+    /// The plugin is unknown.
+    pub fn memory_id(&self, name: &str) -> Result<Option<PluginId>, ManagerError> {
+        Ok(self.inner.slot(name)?.meter.id())
     }
 
     /// Starts the background loops: one health probe per plugin and the
@@ -404,6 +413,23 @@ impl Manager {
     /// restart timers and the parents of plugin-spawned tasks).
     pub fn owned_tasks(&self) -> usize {
         self.inner.tasks.len()
+    }
+}
+
+impl Drop for Inner {
+    /// A manager dropped without [`Manager::shutdown`] still ends what it
+    /// owns: cancelling the shutdown token cancels every instance's tasks,
+    /// and the instances are dropped inside `catch_unwind`, as unloading
+    /// would. (The slots' plugin ids go back to the pool when the last
+    /// meter, which tasks running plugin code also hold, is dropped.)
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        for slot in self.slots.values() {
+            let instance = slot.lock().take_instance();
+            if let Some(instance) = instance {
+                let _ = call::call_plugin_sync_as(&slot.meter, "drop", move || drop(instance));
+            }
+        }
     }
 }
 

@@ -210,3 +210,40 @@ async fn a_health_check_blocking_its_thread_is_caught_by_the_watchdog() {
     );
     manager.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_instance_is_dropped_outside_the_lock_and_its_panic_is_caught() {
+    use vcli_test_plugins::SLOW_DROP;
+
+    let manager = common::manager(&["drops-slowly"], "");
+    manager.load("drops-slowly").await.unwrap();
+    SLOW_DROP.close();
+    let starting = tokio::spawn({
+        let manager = manager.clone();
+        async move { manager.start("drops-slowly").await }
+    });
+    let arrived = tokio::task::spawn_blocking(|| SLOW_DROP.await_arrival(Duration::from_secs(10)))
+        .await
+        .unwrap();
+    assert!(arrived, "the failed instance is being dropped");
+
+    // Its Drop is blocked, yet the plugin's state is readable: the drop
+    // does not run under the slot's lock. (The timeout only turns a
+    // regression into a failure instead of a hang.)
+    let reader = manager.clone();
+    let read = tokio::task::spawn_blocking(move || reader.get("drops-slowly").unwrap());
+    let info = tokio::time::timeout(Duration::from_secs(5), read)
+        .await
+        .expect("reading the state is not blocked by the drop")
+        .unwrap();
+    assert_eq!(info.state, LifecycleState::Failed);
+
+    SLOW_DROP.open();
+    let err = starting.await.unwrap().unwrap_err();
+    assert!(matches!(err, ManagerError::Plugin { .. }), "{err}");
+    // The Drop panicked after the gate opened; the host carries on, and the
+    // next instance can be loaded and unloaded (its Drop panics too).
+    manager.load("drops-slowly").await.unwrap();
+    manager.unload("drops-slowly").await.unwrap();
+    assert!(manager.shutdown().await.is_empty());
+}

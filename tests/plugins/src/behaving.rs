@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use vcli_plugin_api::{
@@ -11,29 +10,10 @@ use vcli_plugin_api::{
     PluginContext, PluginError, async_trait, clap, register_plugin,
 };
 
-/// How many `steady` instances were ever constructed.
-pub static STEADY_CREATED: AtomicUsize = AtomicUsize::new(0);
-/// How many `steady` instances are alive now (constructed and not dropped).
-pub static STEADY_LIVE: AtomicUsize = AtomicUsize::new(0);
+use crate::observe::Census;
 
-/// A snapshot of the `steady` counters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SteadyCounters {
-    /// Instances ever constructed.
-    pub created: usize,
-    /// Instances alive.
-    pub live: usize,
-}
-
-impl SteadyCounters {
-    /// Reads the counters now.
-    pub fn now() -> Self {
-        SteadyCounters {
-            created: STEADY_CREATED.load(Ordering::SeqCst),
-            live: STEADY_LIVE.load(Ordering::SeqCst),
-        }
-    }
-}
+/// Instances of `steady`, process-wide.
+pub static STEADY: Census = Census::new();
 
 #[derive(Debug, serde::Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -51,7 +31,7 @@ pub struct Steady {
 
 impl Drop for Steady {
     fn drop(&mut self) {
-        STEADY_LIVE.fetch_sub(1, Ordering::SeqCst);
+        STEADY.died();
     }
 }
 
@@ -174,8 +154,7 @@ impl DescribePlugin for Steady {
     }
 
     fn create() -> Self {
-        STEADY_CREATED.fetch_add(1, Ordering::SeqCst);
-        STEADY_LIVE.fetch_add(1, Ordering::SeqCst);
+        STEADY.born();
         Steady {
             ctx: OnceLock::new(),
             greeting: OnceLock::new(),

@@ -4,6 +4,8 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use crate::observe::BlockingGate;
+
 use vcli_plugin_api::{
     Capability, Dependency, DescribePlugin, HealthStatus, Metadata, Output, Plugin, PluginConfig,
     PluginContext, PluginError, async_trait, clap, register_plugin,
@@ -283,6 +285,41 @@ impl Plugin for BlocksInHealth {
 test_plugin!(
     BlocksInHealth,
     Metadata::new("blocks-in-health", "0.1.0").description("Blocks a thread in its health check")
+);
+
+/// Holds every `drops-slowly` drop while a test keeps it closed.
+pub static SLOW_DROP: BlockingGate = BlockingGate::new();
+
+/// Fails in `start`; its `Drop` waits at [`SLOW_DROP`] and then panics.
+#[derive(Debug, Default)]
+pub struct DropsSlowly;
+
+impl Drop for DropsSlowly {
+    fn drop(&mut self) {
+        SLOW_DROP.pass();
+        panic!("boom in drop");
+    }
+}
+
+#[async_trait]
+impl Plugin for DropsSlowly {
+    async fn initialize(
+        &self,
+        _ctx: PluginContext,
+        _config: PluginConfig,
+    ) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    async fn start(&self) -> Result<(), PluginError> {
+        Err(PluginError::failed("drops-slowly never starts"))
+    }
+}
+
+test_plugin!(
+    DropsSlowly,
+    Metadata::new("drops-slowly", "0.1.0")
+        .description("Fails to start; its drop is slow and panics")
 );
 
 /// Blocks its thread for good, never yielding: in `health` and in its

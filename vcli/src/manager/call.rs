@@ -4,14 +4,14 @@
 use std::any::Any;
 use std::cell::Cell;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use tokio_util::task::TaskTracker;
 
-use crate::sandbox::memory::{self, PluginId};
+use crate::sandbox::memory::{self, IdLease, PluginId};
 use crate::sandbox::throttle::{NetCounters, Throttle};
 
 /// Why a call into a plugin produced no result.
@@ -44,8 +44,11 @@ pub enum CallError {
 /// What the host measures per plugin, shared by every task that runs its code.
 #[derive(Debug)]
 pub(crate) struct PluginMeter {
-    /// Whom allocations made while polling the plugin are charged to.
-    pub(crate) id: PluginId,
+    /// Whom allocations made while polling the plugin are charged to: an id
+    /// taken from the process-wide pool when the manager was built, or at a
+    /// later load if none was free then. A plugin without one is never
+    /// loaded, so none of its code runs charged to the host.
+    id: OnceLock<IdLease>,
     /// Nanoseconds spent inside `poll` of the plugin's futures.
     pub(crate) poll_nanos: AtomicU64,
     /// Live tasks spawned through the plugin's context.
@@ -59,15 +62,60 @@ pub(crate) struct PluginMeter {
 }
 
 impl PluginMeter {
-    pub(crate) fn new(id: PluginId, throttle: Option<Arc<Throttle>>) -> Self {
+    pub(crate) fn new(id: Option<IdLease>, throttle: Option<Arc<Throttle>>) -> Self {
         PluginMeter {
-            id,
+            id: id.map_or_else(OnceLock::new, OnceLock::from),
             poll_nanos: AtomicU64::new(0),
             live_tasks: AtomicUsize::new(0),
             spawned_tasks: AtomicU64::new(0),
             net: Arc::default(),
             throttle,
         }
+    }
+
+    /// The plugin's memory accounting id, if it has one.
+    pub(crate) fn id(&self) -> Option<PluginId> {
+        self.id.get().map(IdLease::id)
+    }
+
+    /// Gives the plugin an id if it has none yet and one is free; returns
+    /// whether it has one now. Called with the slot claimed, so two callers
+    /// never race to set it (and if they did, the loser's lease is dropped,
+    /// which frees its id).
+    pub(crate) fn ensure_id(&self) -> bool {
+        if self.id.get().is_none()
+            && let Some(lease) = IdLease::acquire()
+        {
+            let _ = self.id.set(lease);
+        }
+        self.id.get().is_some()
+    }
+
+    /// Bytes allocated on the plugin's behalf and not yet freed, relative to
+    /// what its id's counter held when the id was taken (see [`IdLease`]).
+    pub(crate) fn allocated(&self) -> Option<i64> {
+        self.id.get().map(IdLease::allocated)
+    }
+
+    /// Sets (or removes) the plugin's hard memory limit, counted from its
+    /// id's baseline, and clears the mark of having crossed it.
+    pub(crate) fn set_memory_limit(&self, bytes: Option<u64>) {
+        if let Some(lease) = self.id.get() {
+            lease.set_limit(bytes);
+        }
+    }
+
+    /// Whether an allocation charged to the plugin crossed its hard memory
+    /// limit since the limit was set.
+    pub(crate) fn over_memory_limit(&self) -> bool {
+        self.id().is_some_and(memory::over_limit)
+    }
+
+    /// Charges allocations on this thread to the plugin until the guard is
+    /// dropped. Without an id nothing changes; the plugin is then never
+    /// loaded, so its code never runs.
+    fn enter(&self) -> Option<memory::Attribution> {
+        self.id().map(memory::enter)
     }
 }
 
@@ -86,12 +134,12 @@ pin_project_lite::pin_project! {
     pub(crate) struct Charged<F> {
         #[pin]
         inner: F,
-        plugin: PluginId,
+        plugin: Option<PluginId>,
     }
 }
 
 impl<F> Charged<F> {
-    pub(crate) fn new(inner: F, plugin: PluginId) -> Self {
+    pub(crate) fn new(inner: F, plugin: Option<PluginId>) -> Self {
         Charged { inner, plugin }
     }
 }
@@ -101,7 +149,7 @@ impl<F: Future> Future for Charged<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let _charged = memory::enter(*this.plugin);
+        let _charged = this.plugin.map(memory::enter);
         this.inner.poll(cx)
     }
 }
@@ -118,7 +166,7 @@ impl<F: Future> Future for Metered<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
         // Allocations made while the plugin's code runs are charged to it.
-        let _charged = memory::enter(this.meter.id);
+        let _charged = this.meter.enter();
         let waited_before = HOST_WAIT_NANOS.with(Cell::get);
         let started = Instant::now();
         let result = this.inner.poll(cx);
@@ -179,13 +227,14 @@ pub(crate) async fn call_plugin<T: Send + 'static>(
 }
 
 /// Runs synchronous plugin code (a constructor, a view, a drop) with its
-/// allocations charged to `plugin`, and turns a panic into a [`CallError`].
+/// allocations charged to the plugin `meter` measures, and turns a panic
+/// into a [`CallError`].
 pub(crate) fn call_plugin_sync_as<T>(
-    plugin: PluginId,
+    meter: &PluginMeter,
     call: &'static str,
     f: impl FnOnce() -> T,
 ) -> Result<T, CallError> {
-    let _charged = memory::enter(plugin);
+    let _charged = meter.enter();
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
         CallError::Panicked {
             call,

@@ -12,10 +12,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::AbortOnDropHandle;
 use vcli_plugin_api::{CommandKind, Output, PluginError};
 
-use super::call::{CallError, Metered, call_plugin_sync_as};
+use super::call::{CallError, Metered, PluginMeter, call_plugin_sync_as};
 use super::violations::ViolationKind;
 use super::{Inner, Manager, ManagerError};
-use crate::sandbox::memory::{self, PluginId};
 
 impl Manager {
     /// Runs one of `name`'s commands: loads the plugin (and starts its
@@ -44,7 +43,7 @@ impl Manager {
         let instance = self.prepare_for_command(name).await?;
         let inner = &self.inner;
         let slot = inner.slot(name)?;
-        let kind = call_plugin_sync_as(slot.meter.id, "command_kind", || {
+        let kind = call_plugin_sync_as(&slot.meter, "command_kind", || {
             instance.command_kind(&matches)
         })
         .map_err(|e| inner.fail_call(slot, e))?;
@@ -53,7 +52,7 @@ impl Manager {
             inner.ensure_probes();
         }
         // Cancelled when the plugin fails, is terminated or unloaded.
-        let plugin_gone = slot.lock().instance_token.clone();
+        let plugin_gone = slot.lock().instance_token();
         let _active = slot.command_began();
 
         let work = async move {
@@ -61,11 +60,14 @@ impl Manager {
             // Flushing is part of the command: a reader that cannot keep up
             // holds the command, not the host.
             let flushed = std::io::Write::flush(&mut out).map_err(PluginError::Output);
+            // This may be the last reference (the plugin was unloaded
+            // meanwhile): a panicking `Drop` must not end the task badly.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(instance)));
             result.and(flushed)
         };
         let task = Budgeted {
             inner: Metered::new(work, slot.meter.clone()),
-            plugin: slot.meter.id,
+            meter: slot.meter.clone(),
         };
         let mut handle = AbortOnDropHandle::new(inner.tasks.spawn(task));
         let deadline = match kind {
@@ -131,10 +133,9 @@ impl Inner {
     /// unloaded while the command ran, with the reason the manager recorded.
     fn stopped_under_command(&self, slot: &super::slot::Slot) -> ManagerError {
         let reason = slot
-            .lock()
+            .info()
             .failure
-            .as_deref()
-            .map_or_else(|| "it was unloaded".to_owned(), str::to_owned);
+            .map_or_else(|| "it was unloaded".to_owned(), |f| f.to_string());
         ManagerError::StoppedUnderCommand {
             plugin: slot.name().to_owned(),
             reason,
@@ -170,7 +171,7 @@ pin_project_lite::pin_project! {
     struct Budgeted<F> {
         #[pin]
         inner: F,
-        plugin: PluginId,
+        meter: Arc<PluginMeter>,
     }
 }
 
@@ -180,9 +181,9 @@ impl<F: Future> Future for Budgeted<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let result = this.inner.poll(cx);
-        if memory::over_limit(*this.plugin) {
+        if this.meter.over_memory_limit() {
             return Poll::Ready(Err(OverLimit {
-                used: memory::allocated(*this.plugin),
+                used: this.meter.allocated().unwrap_or(0),
             }));
         }
         result.map(Ok)

@@ -67,6 +67,18 @@ pub enum ManagerError {
         /// Its state.
         state: LifecycleState,
     },
+    /// Every plugin id in the process is held (by this manager's other
+    /// plugins or by other live managers), so the plugin's allocations could
+    /// not be charged to it.
+    #[error(
+        "cannot load plugin {plugin:?}: at most {max} plugins can be loaded at once in one process, counting every live plugin manager's plugins; drop a manager to free their ids"
+    )]
+    TooManyPlugins {
+        /// The plugin.
+        plugin: String,
+        /// How many plugin ids one process has.
+        max: usize,
+    },
     /// The plugin returned an error.
     #[error("plugin {plugin:?}: {source}")]
     Plugin {

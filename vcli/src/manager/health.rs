@@ -4,14 +4,14 @@
 use std::sync::Arc;
 
 use tokio::time::{Instant, MissedTickBehavior};
-use vcli_plugin_api::{HealthState, HealthStatus, LifecycleState};
+use vcli_plugin_api::{HealthState, HealthStatus};
 
 use futures::FutureExt;
 
 use super::call::{Charged, Metered, panic_message};
 use super::events::EventKind;
 use super::resources::ResourceUsage;
-use super::slot::Slot;
+use super::slot::{Slot, SlotState};
 use super::{Inner, ManagerError};
 use crate::config::RestartPolicy;
 
@@ -29,42 +29,40 @@ impl Inner {
         self: &Arc<Self>,
         slot: &Slot,
     ) -> Result<Arc<HealthStatus>, ManagerError> {
-        let timeout = slot.settings.health.timeout.0;
+        let probe = &slot.settings.health;
+        let timeout = probe.timeout.0;
         // Wall-clock time on purpose: a thread blocked inside the check is
         // measured in real time, whatever the runtime's clock says.
         let started = std::time::Instant::now();
-        let instance = {
-            let mut state = slot.lock();
-            let Some(instance) = state.instance.clone() else {
-                return Err(ManagerError::NotLoaded {
-                    plugin: slot.name().to_owned(),
-                    state: state.lifecycle,
-                });
-            };
-            state.probe_started = Some(started);
-            instance
-        };
-        let call = Charged::new(
-            std::panic::AssertUnwindSafe(instance.health()).catch_unwind(),
-            slot.meter.id,
-        );
-        // Most checks answer on their first poll. That poll is timed by hand
-        // with the clock reads this function needs anyway, and only checks
-        // that do not answer at once pay for a timer and per-poll timing.
-        let mut call = std::pin::pin!(call);
-        let first = futures::poll!(call.as_mut());
-        let mut elapsed = started.elapsed();
-        slot.meter.poll_nanos.fetch_add(
-            u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX),
-            std::sync::atomic::Ordering::Relaxed,
-        );
-        let outcome = match first {
-            std::task::Poll::Ready(outcome) => Ok(outcome),
-            std::task::Poll::Pending => {
-                let rest = Metered::new(call, slot.meter.clone());
-                let outcome = tokio::time::timeout(timeout, rest).await;
-                elapsed = started.elapsed();
-                outcome
+        let loan = slot
+            .probe_began(started)
+            .map_err(|state| ManagerError::NotLoaded {
+                plugin: slot.name().to_owned(),
+                state,
+            })?;
+        let (outcome, elapsed) = {
+            let call = Charged::new(
+                std::panic::AssertUnwindSafe(loan.instance().health()).catch_unwind(),
+                slot.meter.id(),
+            );
+            // Most checks answer on their first poll. That poll is timed by
+            // hand with the clock reads this function needs anyway, and only
+            // checks that do not answer at once pay for a timer and per-poll
+            // timing.
+            let mut call = std::pin::pin!(call);
+            let first = futures::poll!(call.as_mut());
+            let elapsed = started.elapsed();
+            slot.meter.poll_nanos.fetch_add(
+                u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            match first {
+                std::task::Poll::Ready(outcome) => (Ok(outcome), elapsed),
+                std::task::Poll::Pending => {
+                    let rest = Metered::new(call, slot.meter.clone());
+                    let outcome = tokio::time::timeout(timeout, rest).await;
+                    (outcome, started.elapsed())
+                }
             }
         };
         let status = match outcome {
@@ -76,7 +74,7 @@ impl Inner {
             )),
             Ok(Err(panic)) => {
                 let message = format!("health panicked: {}", panic_message(panic));
-                slot.lock().probe_started = None;
+                loan.return_with(SlotState::probe_abandoned);
                 self.fail(slot, message.clone());
                 return Ok(Arc::new(HealthStatus::unhealthy(message)));
             }
@@ -85,50 +83,24 @@ impl Inner {
                 humantime::format_duration(timeout)
             )),
         };
-        Ok(self.record_probe(slot, status))
+        // The loan is returned in the lock that records the result: this is
+        // the hot path, and one lock fewer matters.
+        let status = Arc::new(status);
+        let verdicts = loan.return_with(|state| state.record_probe(&status, probe));
+        self.report_verdict(slot, &status, verdicts);
+        Ok(status)
     }
 
-    /// Applies probe semantics: `failure_threshold` unhealthy results in a
-    /// row make the verdict unhealthy; once unhealthy, `success_threshold`
-    /// good results in a row make it good again. Below a threshold the
-    /// verdict does not change. Returns the check's own result.
-    fn record_probe(self: &Arc<Self>, slot: &Slot, status: HealthStatus) -> Arc<HealthStatus> {
+    /// Reports a change of the probe's verdict (counted with probe
+    /// semantics by `SlotState::record_probe`), and fails a plugin that
+    /// turned unhealthy when its policy restarts it.
+    fn report_verdict(
+        self: &Arc<Self>,
+        slot: &Slot,
+        status: &HealthStatus,
+        (previous, verdict): (HealthState, HealthState),
+    ) {
         let probe = &slot.settings.health;
-        let status = Arc::new(status);
-        let (previous, verdict) = {
-            let mut state = slot.lock();
-            state.probe_started = None;
-            let previous = state.health.state;
-            let verdict = if status.state == HealthState::Unhealthy {
-                state.probe.consecutive_failures += 1;
-                state.probe.consecutive_successes = 0;
-                if state.probe.consecutive_failures >= probe.failure_threshold.get() {
-                    HealthState::Unhealthy
-                } else {
-                    previous
-                }
-            } else {
-                state.probe.consecutive_successes += 1;
-                state.probe.consecutive_failures = 0;
-                if previous == HealthState::Unhealthy
-                    && state.probe.consecutive_successes < probe.success_threshold.get()
-                {
-                    HealthState::Unhealthy
-                } else {
-                    status.state
-                }
-            };
-            // Readers share the check's own result whenever it is the verdict.
-            state.health = if verdict == status.state {
-                status.clone()
-            } else {
-                Arc::new(HealthStatus {
-                    state: verdict,
-                    ..HealthStatus::clone(&status)
-                })
-            };
-            (previous, verdict)
-        };
         if previous != verdict {
             self.events.emit(
                 slot.name(),
@@ -150,7 +122,6 @@ impl Inner {
                 );
             }
         }
-        status
     }
 
     /// Fails a plugin whose health check has been running for more than
@@ -158,13 +129,8 @@ impl Inner {
     /// timeout could not fire.
     pub(super) fn watchdog(self: &Arc<Self>, slot: &Slot) {
         let limit = slot.settings.health.timeout.0 * 2;
-        let stuck = slot
-            .lock()
-            .probe_started
-            .map(|t| t.elapsed())
-            .filter(|e| *e > limit);
+        let stuck = slot.lock().probe_stuck(limit);
         if let Some(elapsed) = stuck {
-            slot.lock().probe_started = None;
             self.fail(
                 slot,
                 format!(
@@ -176,10 +142,7 @@ impl Inner {
     }
 
     pub(super) fn sample_resources(&self, slot: &Slot) -> ResourceUsage {
-        let mut state = slot.lock();
-        let sample = ResourceUsage::sample(&slot.meter, &state.resources, Instant::now());
-        state.resources = sample;
-        sample
+        slot.lock().record_sample(&slot.meter, Instant::now())
     }
 }
 
@@ -234,15 +197,8 @@ async fn probe_loop(inner: &Arc<Inner>, name: &'static str) {
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let due = {
-            let state = slot.lock();
-            let since = match state.lifecycle {
-                LifecycleState::Running => state.started_at,
-                LifecycleState::Initialized => slot.serving_command_since(),
-                _ => None,
-            };
-            since.is_some_and(|t| t.elapsed() >= probe.initial_delay.0)
-        };
+        let serving = slot.serving_command_since();
+        let due = slot.lock().probe_due(probe.initial_delay.0, serving);
         if due {
             // An error means the instance went away between the check and
             // the call; the next tick sees the new state.

@@ -6,7 +6,6 @@ use serde::Serialize;
 use vcli_plugin_api::{Capability, Dependency, HealthStatus, LifecycleState};
 
 use super::ResourceUsage;
-use super::slot::Slot;
 
 /// A snapshot of one plugin, as `vcli plugins list/info` show it.
 #[derive(Debug, Clone, Serialize)]
@@ -37,26 +36,4 @@ pub struct PluginInfo {
     pub restarts: u32,
     /// Whether it crashed too often to be restarted.
     pub quarantined: bool,
-}
-
-impl Slot {
-    pub(super) fn info(&self) -> PluginInfo {
-        let meta = self.registration.metadata();
-        let state = self.lock();
-        PluginInfo {
-            name: meta.name,
-            version: meta.version,
-            description: meta.description,
-            command: meta.command,
-            capabilities: meta.capabilities,
-            dependencies: meta.dependencies,
-            enabled: self.settings.enabled,
-            state: state.lifecycle,
-            failure: state.failure.clone(),
-            health: state.health.clone(),
-            resources: state.resources,
-            restarts: state.restarts,
-            quarantined: state.quarantined,
-        }
-    }
 }

@@ -27,7 +27,8 @@ pub struct ResourceUsage {
     /// Bytes the plugin received through the host's network service.
     pub bytes_received: u64,
     /// Bytes currently allocated on the plugin's behalf; `None` when the
-    /// binary does not install the tracking allocator.
+    /// binary does not install the tracking allocator, or the plugin has no
+    /// memory accounting id (and so was never loaded).
     pub memory_bytes: Option<i64>,
     #[serde(skip)]
     pub(crate) sampled_at: Option<Instant>,
@@ -51,8 +52,11 @@ impl ResourceUsage {
             spawned_tasks: meter.spawned_tasks.load(Ordering::Relaxed),
             bytes_sent: meter.net.sent.load(Ordering::Relaxed),
             bytes_received: meter.net.received.load(Ordering::Relaxed),
-            memory_bytes: crate::sandbox::memory::is_installed()
-                .then(|| crate::sandbox::memory::allocated(meter.id)),
+            memory_bytes: if crate::sandbox::memory::is_installed() {
+                meter.allocated()
+            } else {
+                None
+            },
             sampled_at: Some(now),
         }
     }

@@ -72,10 +72,7 @@ impl HostServices for Services {
     ) -> Result<(), PluginError> {
         let inner = self.inner()?;
         let slot = inner.slots.get(plugin).ok_or(PluginError::Cancelled)?;
-        let (token, tracker) = {
-            let state = slot.lock();
-            (state.run_token.clone(), state.run_tasks.clone())
-        };
+        let (token, tracker) = slot.lock().run_scope();
         if token.is_cancelled() {
             return Err(PluginError::Cancelled);
         }
@@ -138,7 +135,7 @@ impl HostServices for Services {
                 manager: self.inner.clone(),
                 plugin: slot.name(),
                 meter: slot.meter.clone(),
-                closed: slot.lock().instance_token.clone(),
+                closed: slot.lock().instance_token(),
             })))
         })
     }
@@ -162,10 +159,10 @@ impl HostServices for Services {
 
     fn processes(&self, plugin: &str) -> Result<ProcessService, PluginError> {
         with_slot(&self.inner, plugin, |_, slot| {
-            let state = slot.lock();
+            let (stop, _) = slot.lock().run_scope();
             Ok(ProcessService::new(Arc::new(Children {
                 plugin: slot.name(),
-                stop: state.run_token.clone(),
+                stop,
             })))
         })
     }

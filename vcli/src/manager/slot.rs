@@ -1,20 +1,19 @@
 //! One linked plugin's place in the manager: its state, instance and records,
-//! and the guard that lets one lifecycle operation at a time change it.
+//! and the claim that lets one lifecycle operation at a time change it.
 
-use std::collections::VecDeque;
+mod state;
+
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
-use tokio::sync::Notify;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
-use vcli_plugin_api::{HealthStatus, LifecycleState, Plugin, Registration};
 
-use super::call::PluginMeter;
-use super::resources::ResourceUsage;
+use vcli_plugin_api::{LifecycleState, Plugin, Registration};
+
+pub(crate) use self::state::{FailOutcome, SlotState};
+use super::call::{PluginMeter, call_plugin_sync_as};
+use super::info::PluginInfo;
 use crate::config::PluginSettings;
-use crate::sandbox::memory::PluginId;
+use crate::sandbox::memory::IdLease;
 use crate::sandbox::throttle::Throttle;
 
 /// Everything the manager keeps for one plugin.
@@ -23,52 +22,25 @@ pub(crate) struct Slot {
     pub(crate) settings: PluginSettings,
     pub(crate) meter: Arc<PluginMeter>,
     state: Mutex<SlotState>,
-    idle: Notify,
+    /// Held by the lifecycle operation now running on this plugin.
+    claim: tokio::sync::Mutex<()>,
     /// Commands running now (see `command.rs`).
     pub(crate) commands: std::sync::atomic::AtomicUsize,
     /// Since when commands have run without a pause.
     pub(crate) command_since: Mutex<Option<Instant>>,
 }
 
-/// The mutable part. Only ever locked for short, synchronous sections: never
-/// across an await, so no plugin call can hold it.
-pub(crate) struct SlotState {
-    pub(crate) lifecycle: LifecycleState,
-    pub(crate) instance: Option<Arc<dyn Plugin>>,
-    /// Cancelled when the instance is dropped or fails.
-    pub(crate) instance_token: CancellationToken,
-    /// Cancelled when the plugin stops; tasks spawned through the context use it.
-    pub(crate) run_token: CancellationToken,
-    /// Owns the tasks spawned through the context during the current run.
-    pub(crate) run_tasks: TaskTracker,
-    pub(crate) failure: Option<Arc<str>>,
-    /// The probe's verdict with the last check's message; shared with readers.
-    pub(crate) health: Arc<HealthStatus>,
-    /// When the health check now in flight began, for the watchdog.
-    pub(crate) probe_started: Option<std::time::Instant>,
-    pub(crate) probe: ProbeRecord,
-    pub(crate) resources: ResourceUsage,
-    pub(crate) restarts: u32,
-    pub(crate) crashes: VecDeque<Instant>,
-    pub(crate) quarantined: bool,
-    pub(crate) started_at: Option<Instant>,
-    pub(crate) violations: super::violations::History,
-    pub(crate) violation_times: VecDeque<Instant>,
-    busy: bool,
-}
-
-/// Consecutive probe results, as a Kubernetes probe counts them.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct ProbeRecord {
-    pub(crate) consecutive_failures: u32,
-    pub(crate) consecutive_successes: u32,
-}
+/// Proof that the holder is the only lifecycle operation on a slot.
+pub(crate) type Claim<'a> = tokio::sync::MutexGuard<'a, ()>;
 
 impl Slot {
+    /// A slot for `registration`, charging its allocations to `id` (`None`
+    /// when every plugin id in the process was taken: loading will try
+    /// again, and fail clearly if there is still none).
     pub(crate) fn new(
         registration: &'static Registration,
         settings: PluginSettings,
-        id: PluginId,
+        id: Option<IdLease>,
     ) -> Self {
         // The throughput limit, with a burst of a tenth of a second's worth
         // (at least 16 KiB, so one TLS record fits).
@@ -82,26 +54,8 @@ impl Slot {
             registration,
             settings,
             meter: Arc::new(PluginMeter::new(id, throttle)),
-            state: Mutex::new(SlotState {
-                lifecycle: LifecycleState::Registered,
-                instance: None,
-                instance_token: CancellationToken::new(),
-                run_token: CancellationToken::new(),
-                run_tasks: TaskTracker::new(),
-                failure: None,
-                health: Arc::new(HealthStatus::unknown()),
-                probe_started: None,
-                probe: ProbeRecord::default(),
-                resources: ResourceUsage::default(),
-                restarts: 0,
-                crashes: VecDeque::new(),
-                quarantined: false,
-                started_at: None,
-                violations: Default::default(),
-                violation_times: VecDeque::new(),
-                busy: false,
-            }),
-            idle: Notify::new(),
+            state: Mutex::new(SlotState::new()),
+            claim: tokio::sync::Mutex::new(()),
             commands: std::sync::atomic::AtomicUsize::new(0),
             command_since: Mutex::new(None),
         }
@@ -113,8 +67,8 @@ impl Slot {
 
     /// Locks the state for a short synchronous section. A poisoned lock only
     /// means a panic elsewhere while it was held; the data is still coherent
-    /// because every section leaves it consistent before doing anything that
-    /// can panic, so the guard is recovered.
+    /// because every method of [`SlotState`] leaves it consistent before
+    /// doing anything that can panic, so the guard is recovered.
     pub(crate) fn lock(&self) -> MutexGuard<'_, SlotState> {
         self.state
             .lock()
@@ -122,57 +76,88 @@ impl Slot {
     }
 
     /// Waits until no other lifecycle operation is running on this plugin and
-    /// claims it. Waiting is on a `Notify`, not on a lock, so readers
-    /// (`get`, `list`, health) are never blocked by a slow plugin call.
-    pub(crate) async fn claim(&self) -> OpGuard<'_> {
-        loop {
-            let notified = self.idle.notified();
-            tokio::pin!(notified);
-            {
-                let mut state = self.lock();
-                if !state.busy {
-                    state.busy = true;
-                    return OpGuard { slot: self };
-                }
-                // Register interest while holding the lock, so a release
-                // between unlocking and awaiting is not missed.
-                notified.as_mut().enable();
-            }
-            notified.await;
-        }
+    /// claims it. The claim is a `tokio::sync::Mutex` that guards no data:
+    /// waiting for it does not touch the state's lock, so readers (`get`,
+    /// `list`, health) are never blocked by a slow plugin call, and waiters
+    /// are served first come, first served.
+    ///
+    /// Lock order: an operation that holds several claims took them
+    /// dependent first, then its dependencies from dependents to
+    /// dependencies (see `Inner::claim_dependencies`); nothing claims a
+    /// dependent while holding one of its dependencies.
+    pub(crate) async fn claim(&self) -> Claim<'_> {
+        self.claim.lock().await
+    }
+
+    /// Lends the instance to a reader that calls it outside any claim (a
+    /// view), or returns the state when there is none.
+    pub(crate) fn lend(&self) -> Result<Loan<'_>, LifecycleState> {
+        let instance = self.lock().lend()?;
+        Ok(Loan {
+            slot: self,
+            instance: Some(instance),
+        })
+    }
+
+    /// Lends the instance to a health check beginning at `at` (which the
+    /// watchdog measures), or returns the state when there is none.
+    pub(crate) fn probe_began(&self, at: std::time::Instant) -> Result<Loan<'_>, LifecycleState> {
+        let instance = self.lock().probe_began(at)?;
+        Ok(Loan {
+            slot: self,
+            instance: Some(instance),
+        })
+    }
+
+    /// A snapshot for `get` and `list`.
+    pub(crate) fn info(&self) -> PluginInfo {
+        self.lock()
+            .info(self.registration.metadata(), self.settings.enabled)
     }
 }
 
-/// Proof that the holder is the only lifecycle operation on a slot.
-pub(crate) struct OpGuard<'a> {
+/// A reference to a plugin's instance lent to a reader that calls it
+/// without holding the claim (a health check, a view). A load waits until
+/// every loan is returned, so a new instance is never built while an old
+/// one lives. Returning the loan (dropping it) drops the reference inside
+/// `catch_unwind`, charged to the plugin: if the instance was unloaded
+/// meanwhile, this was the last reference and its `Drop` runs here.
+pub(crate) struct Loan<'a> {
     slot: &'a Slot,
+    instance: Option<Arc<dyn Plugin>>,
 }
 
-impl Drop for OpGuard<'_> {
+impl Loan<'_> {
+    pub(crate) fn instance(&self) -> &Arc<dyn Plugin> {
+        self.instance
+            .as_ref()
+            .expect("a loan holds its instance until it is returned")
+    }
+
+    /// Returns the loan and does `then` to the state in the same locked
+    /// section, saving the hot path (health checks) a lock.
+    pub(crate) fn return_with<R>(mut self, then: impl FnOnce(&mut SlotState) -> R) -> R {
+        self.drop_instance();
+        let mut state = self.slot.lock();
+        state.loan_returned();
+        then(&mut state)
+    }
+
+    /// Drops the lent reference (the last one, if the instance was taken
+    /// out of the slot meanwhile) inside `catch_unwind`, charged to the plugin.
+    fn drop_instance(&mut self) {
+        let instance = self.instance.take();
+        let _ = call_plugin_sync_as(&self.slot.meter, "drop", move || drop(instance));
+    }
+}
+
+impl Drop for Loan<'_> {
+    /// Returns a loan that was not returned with [`Loan::return_with`]
+    /// (a view, or a health check whose future was dropped mid-way).
     fn drop(&mut self) {
-        self.slot.lock().busy = false;
-        self.slot.idle.notify_waiters();
-    }
-}
-
-impl SlotState {
-    /// Records a crash now and returns how many fell inside `window`.
-    pub(crate) fn record_crash(&mut self, now: Instant, window: Duration) -> u32 {
-        self.crashes.push_back(now);
-        while self
-            .crashes
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > window)
-        {
-            self.crashes.pop_front();
+        if self.instance.is_some() {
+            self.drop_instance();
+            self.slot.lock().loan_returned();
         }
-        u32::try_from(self.crashes.len()).unwrap_or(u32::MAX)
-    }
-
-    /// Replaces the run token and task tracker for a new run, returning the old ones.
-    pub(crate) fn new_run(&mut self) -> (CancellationToken, TaskTracker) {
-        let token = std::mem::replace(&mut self.run_token, self.instance_token.child_token());
-        let tasks = std::mem::replace(&mut self.run_tasks, TaskTracker::new());
-        (token, tasks)
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use serde::Serialize;
 use tokio::time::Instant;
@@ -130,21 +130,9 @@ impl Inner {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(violation.clone());
-        let recent = {
-            let mut state = slot.lock();
-            state.violations.push(violation);
-            let now = Instant::now();
-            state.violation_times.push_back(now);
-            let window: Duration = policy.window.0;
-            while state
-                .violation_times
-                .front()
-                .is_some_and(|t| now.duration_since(*t) > window)
-            {
-                state.violation_times.pop_front();
-            }
-            u32::try_from(state.violation_times.len()).unwrap_or(u32::MAX)
-        };
+        let recent = slot
+            .lock()
+            .push_violation(violation, Instant::now(), policy.window.0);
         self.events.emit(
             slot.name(),
             EventKind::Violation {
@@ -190,7 +178,7 @@ impl Inner {
     /// over the hard limit terminates it at once; CPU over its share is a
     /// violation (enough of them terminate it).
     pub(crate) fn enforce_budgets(self: &Arc<Self>, slot: &Slot, usage: &ResourceUsage) {
-        if !slot.lock().lifecycle.has_instance() {
+        if !slot.lock().lifecycle().has_instance() {
             return;
         }
         let limits = &slot.settings.limits;

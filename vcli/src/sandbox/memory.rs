@@ -110,13 +110,13 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::marker::PhantomData;
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 /// How many plugin identities exist, the host's included. A power of two so
 /// that a counter index can be masked instead of bounds-checked.
 pub const MAX_PLUGINS: usize = 256;
 
-const _: () = assert!(MAX_PLUGINS.is_power_of_two() && MAX_PLUGINS <= 1 << 16);
+const _: () = assert!(MAX_PLUGINS.is_power_of_two() && MAX_PLUGINS >= 64 && MAX_PLUGINS <= 1 << 16);
 
 /// The smallest header, and the distance from the user pointer back to the
 /// owner field. Sixteen bytes keeps user pointers at `malloc`'s natural
@@ -189,20 +189,16 @@ fn check_limit(owner: u16, live: i64) {
     }
 }
 
-/// Sets (or with `None` removes) the hard memory limit of `plugin` and
-/// clears its over-limit flag. The host never limits itself.
-pub fn set_limit(plugin: PluginId, bytes: Option<u64>) {
-    if plugin == PluginId::HOST {
-        return;
-    }
+/// Sets the counter value above which `plugin` is over its limit
+/// (`i64::MAX`: no limit) and clears its over-limit flag.
+fn set_raw_limit(plugin: PluginId, max: i64) {
     let limit = &LIMITS[usize::from(plugin.index()) & (MAX_PLUGINS - 1)];
-    let max = bytes.map_or(i64::MAX, |b| i64::try_from(b).unwrap_or(i64::MAX));
     limit.max.store(max, Ordering::Relaxed);
     limit.over.store(false, Ordering::Relaxed);
 }
 
 /// Whether an allocation charged to `plugin` took it over the limit set
-/// with [`set_limit`] since the limit was set.
+/// with [`IdLease::set_limit`] since the limit was set.
 pub fn over_limit(plugin: PluginId) -> bool {
     LIMITS[usize::from(plugin.index()) & (MAX_PLUGINS - 1)]
         .over
@@ -457,6 +453,100 @@ pub fn is_installed() -> bool {
     INSTALLED.load(Ordering::Relaxed)
 }
 
+/// Which plugin ids are taken, one bit per id (bit `i % 64` of word `i / 64`).
+/// Bit 0, the host, is set from the start and never released, so the host's
+/// identity is never handed to a plugin.
+static TAKEN: [AtomicU64; MAX_PLUGINS / 64] = {
+    let mut words = [const { AtomicU64::new(0) }; MAX_PLUGINS / 64];
+    words[0] = AtomicU64::new(1);
+    words
+};
+
+/// A plugin identity held for as long as this value lives: ids are a
+/// process-wide resource, so two plugin managers in one process never charge
+/// two plugins to one counter, and dropping the lease gives the id back.
+///
+/// A reused id's counter may still hold bytes of blocks its previous holder
+/// allocated and has not freed yet (a cached buffer a plugin handed to the
+/// host, say); the header charges their eventual free to this id whoever
+/// holds it then. A lease therefore records the counter when it is acquired
+/// and [`IdLease::allocated`] reports usage relative to that baseline,
+/// clamped at 0: the new holder is never charged for what it did not
+/// allocate, and is under-charged by whatever of the old blocks are freed
+/// while it holds the id.
+#[derive(Debug)]
+pub struct IdLease {
+    id: PluginId,
+    baseline: i64,
+}
+
+impl IdLease {
+    /// Takes the lowest free plugin id, or `None` when all
+    /// `MAX_PLUGINS - 1` are held. Never returns [`PluginId::HOST`].
+    #[must_use]
+    pub fn acquire() -> Option<IdLease> {
+        for (word_index, word) in TAKEN.iter().enumerate() {
+            let mut taken = word.load(Ordering::Relaxed);
+            while taken != u64::MAX {
+                let bit = taken.trailing_ones();
+                // Acquire pairs with the Release in `drop`: whatever the old
+                // holder did with the id happens before the new holder has it.
+                match word.compare_exchange_weak(
+                    taken,
+                    taken | (1 << bit),
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => {
+                        // Below `MAX_PLUGINS <= 2^16`, so the cast is exact,
+                        // and never 0, whose bit is always set.
+                        let id = PluginId((word_index * 64 + bit as usize) as u16);
+                        return Some(IdLease {
+                            id,
+                            baseline: allocated(id),
+                        });
+                    }
+                    Err(now) => taken = now,
+                }
+            }
+        }
+        None
+    }
+
+    /// The identity this lease holds.
+    #[must_use]
+    pub fn id(&self) -> PluginId {
+        self.id
+    }
+
+    /// Sets (or with `None` removes) the hard memory limit of this id,
+    /// counted like [`IdLease::allocated`], and clears its over-limit flag.
+    pub fn set_limit(&self, bytes: Option<u64>) {
+        let max = bytes.map_or(i64::MAX, |b| {
+            self.baseline
+                .max(0)
+                .saturating_add(i64::try_from(b).unwrap_or(i64::MAX))
+        });
+        set_raw_limit(self.id, max);
+    }
+
+    /// Bytes allocated on this id's behalf since the lease was acquired and
+    /// not yet freed, never below 0 (see the type's documentation).
+    #[must_use]
+    pub fn allocated(&self) -> i64 {
+        allocated(self.id).saturating_sub(self.baseline).max(0)
+    }
+}
+
+impl Drop for IdLease {
+    fn drop(&mut self) {
+        // The next holder starts without this one's limit.
+        set_raw_limit(self.id, i64::MAX);
+        let index = usize::from(self.id.0);
+        TAKEN[index / 64].fetch_and(!(1 << (index % 64)), Ordering::Release);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! The allocator itself is tested in `vcli/tests/memory_accounting.rs`,
@@ -472,6 +562,21 @@ mod tests {
         assert_eq!(PluginId::new(last).map(PluginId::index), Some(last));
         assert_eq!(PluginId::new(last + 1), None);
         assert_eq!(PluginId::HOST.index(), 0);
+    }
+
+    #[test]
+    fn leases_hold_distinct_ids_and_never_the_host() {
+        // Other tests in this binary may hold ids too, so only what this
+        // test holds itself is checked; exhaustion and reuse are tested in
+        // `vcli/tests/plugin_ids.rs`, a process of its own.
+        let leases: Vec<IdLease> = (0..8).filter_map(|_| IdLease::acquire()).collect();
+        assert_eq!(leases.len(), 8);
+        let mut ids: Vec<u16> = leases.iter().map(|l| l.id().index()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), 8, "distinct: {ids:?}");
+        assert!(!ids.contains(&0), "never the host");
+        assert!(leases.iter().all(|l| l.allocated() >= 0));
     }
 
     #[test]
