@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 
-use crate::{CommandKind, HealthStatus, Metadata, Output, PluginConfig, PluginContext, PluginError, View};
+use crate::{
+    CommandKind, HealthStatus, Metadata, Output, PluginConfig, PluginContext, PluginError, View,
+};
 
 /// A plugin instance, driven by the host's manager.
 ///

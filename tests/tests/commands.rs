@@ -72,10 +72,16 @@ fn exit_within(mut child: Child, limit: Duration) -> (i32, Duration, String) {
             let _ = stderr.read_to_string(&mut err);
         }
         let status = child.wait().unwrap();
-        let _ = done.send((status.code().expect("exited normally"), started.elapsed(), err));
+        let _ = done.send((
+            status.code().expect("exited normally"),
+            started.elapsed(),
+            err,
+        ));
     });
     exited.recv_timeout(limit).unwrap_or_else(|_| {
-        let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
         panic!("still running {limit:?} after the interrupt");
     })
 }

@@ -57,7 +57,11 @@ async fn a_command_over_its_memory_limit_is_terminated_within_it() {
         .args(["get", "pods", "-A", "--sort-by", ".metadata.name"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let baseline = children_peak_rss();
 
     let large = Emulator::start(Fixtures::standard().with_generated_pods(50_000))
@@ -65,7 +69,11 @@ async fn a_command_over_its_memory_limit_is_terminated_within_it() {
         .unwrap();
     let kubeconfig = large.write_kubeconfig(&dir.join("large")).unwrap();
     let config = dir.join("limit.toml");
-    std::fs::write(&config, "[plugins.kubernetes.limits]\nmemory = \"100MiB\"\n").unwrap();
+    std::fs::write(
+        &config,
+        "[plugins.kubernetes.limits]\nmemory = \"100MiB\"\n",
+    )
+    .unwrap();
     let out = vcli(&dir)
         .env("VCLI_CONFIG", &config)
         .arg("k8s")
@@ -78,11 +86,15 @@ async fn a_command_over_its_memory_limit_is_terminated_within_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.starts_with("error: plugin \"kubernetes\" was stopped while its command ran: terminated: memory ")
-            && err.contains("is over the hard limit of 100.0 MiB (plugins.kubernetes.limits.memory)"),
+        err.starts_with(
+            "error: plugin \"kubernetes\" was stopped while its command ran: terminated: memory "
+        ) && err.contains("is over the hard limit of 100.0 MiB (plugins.kubernetes.limits.memory)"),
         "{err}"
     );
-    assert!(out.stdout.is_empty(), "a sorted listing prints nothing until it has everything");
+    assert!(
+        out.stdout.is_empty(),
+        "a sorted listing prints nothing until it has everything"
+    );
     // The count includes each block's header but not the system allocator's
     // own few bytes per block, and the allocation that crosses the limit
     // completes (a growing vector doubles at once); a fifth of the limit

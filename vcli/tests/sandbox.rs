@@ -227,7 +227,9 @@ async fn a_cpu_limit_makes_violations_and_past_the_maximum_terminates() {
             match events.recv().await.unwrap().kind {
                 EventKind::Violation { message } => {
                     assert!(
-                        message.contains("of a core, over its limit of 20% (plugins.cpu-burner.limits.cpu)"),
+                        message.contains(
+                            "of a core, over its limit of 20% (plugins.cpu-burner.limits.cpu)"
+                        ),
                         "{message}"
                     );
                     violations += 1;
@@ -240,14 +242,20 @@ async fn a_cpu_limit_makes_violations_and_past_the_maximum_terminates() {
     .await
     .expect("terminated within 20 s");
     assert_eq!(violations, 3, "terminated at the third violation");
-    assert!(terminated.contains("terminated after 3 sandbox violations"), "{terminated}");
+    assert!(
+        terminated.contains("terminated after 3 sandbox violations"),
+        "{terminated}"
+    );
     let info = manager.get("cpu-burner").unwrap();
     assert_eq!(info.state, LifecycleState::Failed);
     let recorded = manager.violations(Some("cpu-burner")).unwrap();
     assert_eq!(recorded.len(), 3);
     assert!(matches!(
         recorded[0].kind,
-        ViolationKind::Budget { resource: Resource::Cpu, .. }
+        ViolationKind::Budget {
+            resource: Resource::Cpu,
+            ..
+        }
     ));
     manager.shutdown().await;
 }

@@ -214,8 +214,8 @@ pub(crate) fn connect_options(
         options.namespace = Some(ns.clone());
     }
     if let Some(t) = matches.get_one::<String>("request-timeout") {
-        options.request_timeout = parse_timeout(t)
-            .map_err(|e| PluginError::Usage(format!("--request-timeout: {e}")))?;
+        options.request_timeout =
+            parse_timeout(t).map_err(|e| PluginError::Usage(format!("--request-timeout: {e}")))?;
     }
     Ok(options)
 }

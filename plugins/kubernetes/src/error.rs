@@ -17,9 +17,7 @@ const UNPARSED_REASON: &str = "Failed to parse error data";
 pub(crate) fn from_kube(err: kube::Error, server: &str, timeout: Option<Duration>) -> PluginError {
     match err {
         kube::Error::Api(status) => from_status(status.code, &status.reason, &status.message),
-        kube::Error::Auth(e) => {
-            PluginError::with_source(format!("getting credentials: {e}"), e)
-        }
+        kube::Error::Auth(e) => PluginError::with_source(format!("getting credentials: {e}"), e),
         kube::Error::SerdeError(e) => {
             PluginError::with_source(format!("cannot decode the server's answer: {e}"), e)
         }

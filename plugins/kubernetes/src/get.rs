@@ -93,9 +93,8 @@ pub(crate) async fn list_pages(
             .map_err(build_error)?;
         let page: Page = conn.get_json(req).await?;
         let mut items = page.items.into_iter().map(|raw| {
-            serde_json::from_str::<Value>(raw.get()).map_err(|e| {
-                PluginError::failed(format!("cannot decode an item of the list: {e}"))
-            })
+            serde_json::from_str::<Value>(raw.get())
+                .map_err(|e| PluginError::failed(format!("cannot decode an item of the list: {e}")))
         });
         each(&mut items)?;
         match page.metadata.continue_token.filter(|t| !t.is_empty()) {

@@ -83,10 +83,9 @@ pub(crate) fn load(explicit: Option<&Path>) -> Result<Source, PluginError> {
 
 fn read(path: &Path) -> Result<Kubeconfig, PluginError> {
     Kubeconfig::read_from(path).map_err(|e| match e {
-        KubeconfigError::ReadConfig(io, _) => PluginError::failed(format!(
-            "cannot read kubeconfig {}: {io}",
-            path.display()
-        )),
+        KubeconfigError::ReadConfig(io, _) => {
+            PluginError::failed(format!("cannot read kubeconfig {}: {io}", path.display()))
+        }
         other => PluginError::failed(format!(
             "cannot load kubeconfig {}: {other}",
             path.display()
@@ -116,9 +115,7 @@ pub(crate) async fn resolve(options: &ConnectOptions) -> Result<Resolved, Plugin
     let (mut config, context) = match load(options.kubeconfig.as_deref())? {
         Source::InCluster => {
             let config = kube::Config::incluster().map_err(|e| {
-                PluginError::failed(format!(
-                    "cannot load the in-cluster configuration: {e}"
-                ))
+                PluginError::failed(format!("cannot load the in-cluster configuration: {e}"))
             })?;
             (config, "in-cluster".to_owned())
         }
@@ -154,9 +151,9 @@ fn context_error(err: KubeconfigError, context: &str) -> PluginError {
         KubeconfigError::LoadContext(name) => {
             PluginError::Usage(format!("context \"{name}\" does not exist"))
         }
-        KubeconfigError::CurrentContextNotSet => PluginError::Usage(
-            "the kubeconfig has no current-context; pass --context".to_owned(),
-        ),
+        KubeconfigError::CurrentContextNotSet => {
+            PluginError::Usage("the kubeconfig has no current-context; pass --context".to_owned())
+        }
         KubeconfigError::LoadClusterOfContext(cluster) => PluginError::failed(format!(
             "context \"{context}\" names cluster \"{cluster}\", which the kubeconfig does not define"
         )),

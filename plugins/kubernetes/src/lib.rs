@@ -9,8 +9,9 @@
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use vcli_plugin_api::{
-    CancellationToken, Capability, CommandKind, DescribePlugin, HealthStatus, Metadata, NetworkService, Output,
-    Plugin, PluginConfig, PluginContext, PluginError, View, async_trait, register_plugin,
+    CancellationToken, Capability, CommandKind, DescribePlugin, HealthStatus, Metadata,
+    NetworkService, Output, Plugin, PluginConfig, PluginContext, PluginError, View, async_trait,
+    register_plugin,
 };
 
 mod cli;
@@ -179,8 +180,7 @@ impl Plugin for KubernetesPlugin {
         let inner = self.inner()?;
         let Some((name, sub)) = matches.subcommand() else {
             return Err(PluginError::Usage(
-                "a subcommand is required: contexts, get, describe, logs or health"
-                    .to_owned(),
+                "a subcommand is required: contexts, get, describe, logs or health".to_owned(),
             ));
         };
         let options = cli::connect_options(sub, &inner.options)?;

@@ -170,9 +170,7 @@ fn containers_of(
         .and_then(|a| a.get(DEFAULT_CONTAINER))
         .filter(|c| main.contains(c) || init.contains(c));
     let Some(chosen) = annotated.or_else(|| main.first()).cloned() else {
-        return Err(PluginError::failed(format!(
-            "pod {name} has no containers"
-        )));
+        return Err(PluginError::failed(format!("pod {name} has no containers")));
     };
     if let Some(out) = note
         && (main.len() > 1 || !init.is_empty())

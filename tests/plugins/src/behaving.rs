@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use vcli_plugin_api::{
-    Capability, CommandKind, Dependency, DescribePlugin, HealthStatus, Metadata, Output, Plugin, PluginConfig,
-    PluginContext, PluginError, async_trait, clap, register_plugin,
+    Capability, CommandKind, Dependency, DescribePlugin, HealthStatus, Metadata, Output, Plugin,
+    PluginConfig, PluginContext, PluginError, async_trait, clap, register_plugin,
 };
 
 use crate::observe::Census;

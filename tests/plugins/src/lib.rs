@@ -39,8 +39,8 @@ pub use paired::{
     BASE, BASE_HEALTH_GATE, BASE_STOP_GATE, Base, LEANING, LEANING_START_GATE, Leaning, Pair, pair,
 };
 pub use sandboxed::{
-    BURNER_SPUN_NANOS, BURNER_THREAD_CPU_NANOS, ChildRunner, CpuBurner, MemoryLeaker, NetworkFlooder, OVERREACHER_RESULT,
-    Overreacher, SPAWNER_REFUSED, SPAWNER_STARTED, TaskSpawner,
+    BURNER_SPUN_NANOS, BURNER_THREAD_CPU_NANOS, ChildRunner, CpuBurner, MemoryLeaker,
+    NetworkFlooder, OVERREACHER_RESULT, Overreacher, SPAWNER_REFUSED, SPAWNER_STARTED, TaskSpawner,
 };
 
 /// Names of every plugin in this crate.

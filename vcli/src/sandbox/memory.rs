@@ -312,7 +312,10 @@ impl TrackingAllocator {
             user
         };
         let size = delta(total);
-        check_limit(owner, counter(owner).fetch_add(size, Ordering::Relaxed) + size);
+        check_limit(
+            owner,
+            counter(owner).fetch_add(size, Ordering::Relaxed) + size,
+        );
         mark_installed();
         user
     }
@@ -392,7 +395,10 @@ unsafe impl GlobalAlloc for TrackingAllocator {
                 return base;
             }
             let grown = delta(new_size) - delta(layout.size());
-            check_limit(owner, counter(owner).fetch_add(grown, Ordering::Relaxed) + grown);
+            check_limit(
+                owner,
+                counter(owner).fetch_add(grown, Ordering::Relaxed) + grown,
+            );
             base.add(header)
         }
     }
