@@ -84,7 +84,7 @@ fn a_broken_host_config_names_file_and_line_and_exits_2() {
     assert_eq!(
         err,
         format!(
-            "error: {}:3:1: unknown field `health`, expected one of `call_timeout`, `resource_interval`, `shutdown_timeout`\n",
+            "error: {}:3:1: unknown field `health`, expected one of `call_timeout`, `resource_interval`, `shutdown_timeout`, `command_timeout`\n",
             config.display()
         )
     );
@@ -201,7 +201,7 @@ fn health_reports_each_plugin_and_exits_1_when_one_is_unhealthy() {
 fn health_of_every_plugin_survives_the_broken_ones() {
     let config = config_file(
         "fast",
-        "[manager]\ncall_timeout = \"300ms\"\n[plugins.blocks-thread]\nenabled = false\n[plugins.blocks-in-health]\nenabled = false\n[plugins.hangs-in-health.health]\ntimeout = \"300ms\"\n",
+        "[manager]\ncall_timeout = \"300ms\"\n[plugins.blocks-thread]\nenabled = false\n[plugins.blocks-in-health]\nenabled = false\n[plugins.hangs-in-health.health]\ntimeout = \"300ms\"\n[plugins.wedged.health]\ntimeout = \"300ms\"\n",
     );
     let (code, out, _) = run(testbed()
         .arg("--config")
@@ -221,6 +221,10 @@ fn health_of_every_plugin_survives_the_broken_ones() {
     );
     assert!(
         line("cycle-a").contains("plugin dependencies form a cycle"),
+        "{out}"
+    );
+    assert!(
+        line("wedged").contains("the plugin is blocking its thread"),
         "{out}"
     );
     assert!(
