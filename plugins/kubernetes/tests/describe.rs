@@ -179,13 +179,18 @@ async fn describe_errors() {
         "Error from server (NotFound): pods \"nope\" not found"
     );
     assert_eq!(e.exit_code(), 1);
+    assert!(
+        matches!(e, vcli_plugin_api::PluginError::Server { .. }),
+        "the server's words are a server error, shown as they are: {e:?}"
+    );
     let e = env.err(&["describe", "pod"]).await;
     assert_eq!(e.exit_code(), 2, "{e}");
+    assert!(matches!(e, vcli_plugin_api::PluginError::Usage(_)), "{e:?}");
     let e = env.err(&["describe", "events", "x"]).await;
     assert_eq!(e.exit_code(), 2, "{e}");
     let e = env.err(&["describe", "foo", "x"]).await;
     assert_eq!(
         e.to_string(),
-        "error: the server doesn't have a resource type \"foo\""
+        "the server doesn't have a resource type \"foo\""
     );
 }

@@ -48,15 +48,15 @@ async fn usage_errors_exit_2() {
     for (args, message) in [
         (
             &["get", "foo"][..],
-            "error: the server doesn't have a resource type \"foo\"",
+            "the server doesn't have a resource type \"foo\"",
         ),
         (
             &["get", "pods", "x", "-A"],
-            "error: a resource cannot be retrieved by name across all namespaces",
+            "a resource cannot be retrieved by name across all namespaces",
         ),
         (
             &["get", "pods", "--context", "nowhere"],
-            "error: context \"nowhere\" does not exist",
+            "context \"nowhere\" does not exist",
         ),
         (&["get", "pods", "--request-timeout", "soon"], ""),
         (&["get", "pods", "--sort-by", "metadata"], ""),
@@ -122,7 +122,7 @@ async fn missing_kubeconfig_says_where_it_looked() {
         .await;
     assert!(
         e.to_string()
-            .starts_with("error: cannot read kubeconfig /nonexistent/kubeconfig"),
+            .starts_with("cannot read kubeconfig /nonexistent/kubeconfig"),
         "{e}"
     );
     assert_eq!(e.exit_code(), 1);

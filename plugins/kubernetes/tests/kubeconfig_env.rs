@@ -92,7 +92,7 @@ async fn kubeconfig_from_the_environment() {
     .await
     .unwrap();
     assert!(
-        out.contains("ERR: error: no kubeconfig found; looked at $KUBECONFIG (not set), ")
+        out.contains("ERR: no kubeconfig found; looked at $KUBECONFIG (not set), ")
             && out.contains("/home/.kube/config (does not exist), the in-cluster service account (KUBERNETES_SERVICE_HOST not set)"),
         "{out}"
     );
