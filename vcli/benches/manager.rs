@@ -1,5 +1,6 @@
 //! Host overhead of the manager's hot operations with trivial plugins: the
-//! seed's three benchmarks (load, health check, list) plus start/stop.
+//! seed's three benchmarks (load, health check, list), start/stop, and a
+//! plugin command run through the manager.
 //!
 //! Run with `cargo bench -p vcli --bench manager`. Results go in BENCHMARKS.md.
 
@@ -162,5 +163,64 @@ fn direct(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, load, health, list, start_stop, direct);
+/// The matches of `vcli steady echo hi`, as the CLI parses them.
+fn echo_matches() -> vcli_plugin_api::clap::ArgMatches {
+    let command = registrations(&["steady"])[0]
+        .command()
+        .expect("steady has commands");
+    command
+        .try_get_matches_from(["steady", "echo", "hi"])
+        .expect("valid command line")
+}
+
+fn sink() -> vcli_plugin_api::Output {
+    vcli_plugin_api::Output::new(
+        Box::new(std::io::sink()),
+        vcli_plugin_api::OutputStyle::PLAIN,
+    )
+}
+
+/// A command through the manager (its own task, metered, memory budget
+/// checked after each poll, cancellable) against the same command called
+/// on the plugin directly.
+fn command(c: &mut Criterion) {
+    let rt = runtime();
+    let manager = manager(&["steady"]);
+    let matches = echo_matches();
+    let cancel = vcli_plugin_api::CancellationToken::new();
+    rt.block_on(manager.prepare_for_command("steady"))
+        .expect("loads");
+    c.bench_function("command", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let t = Instant::now();
+                for _ in 0..iters {
+                    manager
+                        .run_command("steady", matches.clone(), sink(), &cancel)
+                        .await
+                        .expect("runs");
+                }
+                t.elapsed()
+            })
+        });
+    });
+    let plugin = rt
+        .block_on(manager.prepare_for_command("steady"))
+        .expect("loaded");
+    c.bench_function("direct/command", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let t = Instant::now();
+                for _ in 0..iters {
+                    let matches = matches.clone();
+                    let mut out = sink();
+                    plugin.run_command(&matches, &mut out).await.expect("runs");
+                }
+                t.elapsed()
+            })
+        });
+    });
+}
+
+criterion_group!(benches, load, health, list, start_stop, direct, command);
 criterion_main!(benches);
