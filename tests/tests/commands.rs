@@ -113,7 +113,7 @@ fn ctrl_c_ends_a_stream_whose_reader_never_reads() {
 #[test]
 fn a_command_blocking_its_thread_for_good_is_cut_off_by_its_deadline() {
     let started = Instant::now();
-    let out = testbed("[manager]\ncommand_timeout = \"500ms\"\n")
+    let out = testbed("[manager]\ncommand_timeout = \"1s\"\n")
         .args(["wedged", "hang"])
         .output()
         .unwrap();
@@ -121,15 +121,16 @@ fn a_command_blocking_its_thread_for_good_is_cut_off_by_its_deadline() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "error: plugin \"wedged\": command did not finish within 500ms\n"
+        "error: plugin \"wedged\": command did not finish within 1s\n"
     );
-    assert!(took < Duration::from_millis(1500), "took {took:?}");
+    // The deadline, plus the process's own start and a bounded shutdown.
+    assert!(took < Duration::from_millis(2000), "took {took:?}");
 }
 
 #[test]
 fn a_health_check_blocking_its_thread_for_good_is_given_up_in_twice_its_timeout() {
     let started = Instant::now();
-    let out = testbed("[plugins.wedged.health]\ntimeout = \"500ms\"\n")
+    let out = testbed("[plugins.wedged.health]\ntimeout = \"1s\"\n")
         .args(["plugins", "health", "wedged"])
         .output()
         .unwrap();
@@ -137,9 +138,9 @@ fn a_health_check_blocking_its_thread_for_good_is_given_up_in_twice_its_timeout(
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("health check has not returned for 1s; the plugin is blocking its thread"),
+        stdout.contains("health check has not returned for 2s; the plugin is blocking its thread"),
         "{stdout}"
     );
     // Twice the timeout, plus the process's own start and exit.
-    assert!(took < Duration::from_millis(1500), "took {took:?}");
+    assert!(took < Duration::from_millis(3000), "took {took:?}");
 }

@@ -405,7 +405,7 @@ impl Manager {
         self.inner.tasks.close();
         // Tasks stuck in blocking plugin code cannot be awaited forever; the
         // others end at the cancellation above within a poll or two.
-        let _ = tokio::time::timeout(Duration::from_millis(250), self.inner.tasks.wait()).await;
+        let _ = tokio::time::timeout(Duration::from_millis(100), self.inner.tasks.wait()).await;
         failures
     }
 

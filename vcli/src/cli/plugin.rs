@@ -19,7 +19,7 @@ use crate::manager::{Manager, ManagerError};
 const INTERRUPT_GRACE: Duration = Duration::from_millis(300);
 /// How long the runtime waits for its threads at exit. A thread that a
 /// plugin blocks for good is abandoned rather than waited for.
-const RUNTIME_GRACE: Duration = Duration::from_millis(200);
+const RUNTIME_GRACE: Duration = Duration::from_millis(100);
 
 /// The runtime for one CLI invocation. Multi-threaded so that a plugin that
 /// blocks a thread cannot stall the deadline that is meant to catch it; four
@@ -72,13 +72,10 @@ pub(crate) fn run_command(
             () = stdout.failed() => Ended::ReaderGone,
         };
         let result = match ended {
-            Ended::Command(result) if stdout.sink_held() => {
-                // The command was abandoned in plugin code that never
-                // returns (its deadline passed): what it queued gets a
-                // moment to reach stdout, and nothing more will come.
-                let _ = tokio::time::timeout(INTERRUPT_GRACE, stdout.finished()).await;
-                result
-            }
+            // The command was abandoned in plugin code that never returns
+            // (its deadline passed): its sink will never close, so there is
+            // no end of output to wait for.
+            Ended::Command(result) if stdout.sink_held() => result,
             Ended::Command(result) => {
                 // Everything the command wrote reaches stdout before the
                 // exit, unless the user gives up on a reader that does not read.
