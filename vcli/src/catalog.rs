@@ -320,3 +320,47 @@ pub fn name_problem(name: &str) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use vcli_plugin_api::{
+        DescribePlugin, Metadata, Plugin, PluginConfig, PluginContext, PluginError, async_trait,
+    };
+
+    use super::*;
+
+    /// A plugin that tries to take over `vcli plugins`.
+    struct Shadow;
+
+    #[async_trait]
+    impl Plugin for Shadow {
+        async fn initialize(&self, _: PluginContext, _: PluginConfig) -> Result<(), PluginError> {
+            Ok(())
+        }
+    }
+
+    impl DescribePlugin for Shadow {
+        const METADATA: Metadata = Metadata::new("shadow", "0.1.0").command("plugins");
+
+        fn create() -> Self {
+            Shadow
+        }
+    }
+
+    static SHADOW: Registration = Registration::of::<Shadow>();
+
+    #[test]
+    fn a_plugin_cannot_take_a_host_command() {
+        let err = Catalog::new([&SHADOW]).unwrap_err();
+        assert!(
+            matches!(&err, CatalogError::ReservedCommand { command, plugin }
+                if command == "plugins" && plugin == "shadow"),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "plugin \"shadow\" contributes the command \"plugins\", which is the host's own; \
+             give the plugin another command name"
+        );
+    }
+}

@@ -187,3 +187,90 @@ fn prom_reports_an_unreachable_server_and_exits_1() {
     assert_eq!(code, 2, "a bad --start is a usage error: {err}");
     assert!(err.contains("--start"), "names the flag: {err}");
 }
+
+/// Whether one of process `pid`'s threads sleeps in a write to a full pipe.
+fn blocked_on_a_pipe(pid: u32) -> bool {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|task| {
+            std::fs::read_to_string(task.path().join("wchan"))
+                .is_ok_and(|w| w.contains("pipe_write") || w.contains("pipe_wait"))
+        })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn k8s_watches_and_follows_end_on_ctrl_c_when_nobody_reads_their_output() {
+    use std::io::Read;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    // Enough pods, and log lines, that the listing or the log alone
+    // overflows the pipe and the queue.
+    let line = "x".repeat(200);
+    let lines: Vec<&str> = std::iter::repeat_n(line.as_str(), 5_000).collect();
+    let fixtures = Fixtures::standard().with_generated_pods(5_000).with_logs(
+        "default",
+        names::NGINX_POD,
+        "nginx",
+        &lines,
+    );
+    let emulator = Emulator::start(fixtures).await.unwrap();
+    let dir = state_dir().join("watch");
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = emulator.write_kubeconfig(&dir).unwrap();
+    let watches: [&[&str]; 2] = [
+        &["get", "pods", "-A", "-w"],
+        &["logs", "-f", names::NGINX_POD],
+    ];
+    for args in watches {
+        let mut child = vcli()
+            .arg("k8s")
+            .arg("--kubeconfig")
+            .arg(&kubeconfig)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 1024];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        // From here on nobody reads. The kernel's view of the child is
+        // polled; there is nothing to await.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !blocked_on_a_pipe(child.id()) {
+            assert!(
+                Instant::now() < deadline,
+                "{args:?} never blocked on stdout"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let interrupted = Instant::now();
+        let status = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let (done, exited) = std::sync::mpsc::channel();
+        let mut stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut err = String::new();
+            let _ = stderr.read_to_string(&mut err);
+            let code = child.wait().unwrap().code();
+            let _ = done.send((code, interrupted.elapsed(), err));
+        });
+        let (code, took, err) = exited
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("{args:?} still runs 10 s after SIGINT"));
+        assert_eq!(code, Some(130), "{args:?}: {err}");
+        assert_eq!(err, "error: interrupted\n", "{args:?}");
+        assert!(took < Duration::from_secs(1), "{args:?} took {took:?}");
+    }
+}
