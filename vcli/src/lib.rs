@@ -11,6 +11,15 @@ pub mod manager;
 pub mod policy;
 pub mod sandbox;
 
+// A plugin crate that is never referenced is not linked, and its link-time
+// registration vanishes with it. Naming the first-party plugins here, in the
+// library, keeps them in every binary that calls `vcli::run()` with the
+// `k8s` or `prom` feature, not only in the stock `vcli` binary.
+#[cfg(feature = "k8s")]
+use vcli_plugin_kubernetes as _;
+#[cfg(feature = "prom")]
+use vcli_plugin_prometheus as _;
+
 pub use catalog::Catalog;
 pub use cli::run;
 pub use config::Config;
