@@ -190,23 +190,32 @@ fn report(failure: &Failure) -> ExitCode {
     ExitCode::from(failure.code)
 }
 
+/// Logs go to stderr only when asked for, with `-v` or `VCLI_LOG`: stderr
+/// is for what the operator must read (errors, notes), and a library's
+/// warning about a stream the server closed is not that.
 fn init_tracing(verbose: u8) {
+    let directives = std::env::var("VCLI_LOG").ok().filter(|d| !d.is_empty());
+    if verbose == 0 && directives.is_none() {
+        return;
+    }
     let level = match verbose {
-        0 => tracing::Level::WARN,
-        1 => tracing::Level::INFO,
+        0 | 1 => tracing::Level::INFO,
         2 => tracing::Level::DEBUG,
         _ => tracing::Level::TRACE,
     };
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
+        .with_ansi(
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        );
     // Directives are parsed only when asked for: a plain level filter keeps
     // start-up cheap.
-    let _ = match std::env::var("VCLI_LOG") {
-        Ok(directives) => builder
+    let _ = match directives {
+        Some(directives) => builder
             .with_env_filter(tracing_subscriber::EnvFilter::new(directives))
             .try_init(),
-        Err(_) => builder.with_max_level(level).try_init(),
+        None => builder.with_max_level(level).try_init(),
     };
 }
 

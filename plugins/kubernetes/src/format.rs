@@ -167,8 +167,10 @@ impl<'a> Printer<'a> {
             Format::Table { .. } => {
                 if self.count == 0 {
                     match namespace.filter(|_| self.kind.namespaced()) {
-                        Some(ns) => writeln!(self.out, "No resources found in {ns} namespace.")?,
-                        None => writeln!(self.out, "No resources found")?,
+                        Some(ns) => self
+                            .out
+                            .note(format!("No resources found in {ns} namespace."))?,
+                        None => self.out.note("No resources found")?,
                     }
                 } else if !self.rows.is_empty() {
                     self.flush_table()?;

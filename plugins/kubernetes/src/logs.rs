@@ -96,7 +96,10 @@ pub(crate) async fn run(
         })
         .await?;
         if pods.is_empty() {
-            writeln!(out, "No resources found in {} namespace.", conn.namespace)?;
+            out.note(format!(
+                "No resources found in {} namespace.",
+                conn.namespace
+            ))?;
             return Ok(());
         }
         for pod in &pods {
@@ -172,16 +175,18 @@ fn containers_of(
     let Some(chosen) = annotated.or_else(|| main.first()).cloned() else {
         return Err(PluginError::failed(format!("pod {name} has no containers")));
     };
+    // kubectl names the container it chose only when nothing told it which
+    // one to choose; the annotation does.
     if let Some(out) = note
+        && annotated.is_none()
         && (main.len() > 1 || !init.is_empty())
     {
         let mut all_names: Vec<String> = main.clone();
         all_names.extend(init.iter().map(|c| format!("{c} (init)")));
-        writeln!(
-            out,
+        out.note(format!(
             "Defaulted container \"{chosen}\" out of: {}",
             all_names.join(", ")
-        )?;
+        ))?;
     }
     Ok(vec![target(&chosen)])
 }

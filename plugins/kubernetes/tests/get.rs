@@ -295,8 +295,10 @@ async fn selectors_sorting_and_names() {
         .ok(&["get", &format!("pods/{}", names::API_POD), "-o", "name"])
         .await;
     assert_eq!(slash.trim(), format!("pod/{}", names::API_POD));
-    let empty = env.ok(&["get", "pods", "-l", "app=nothing"]).await;
-    assert_eq!(empty.trim(), "No resources found in default namespace.");
+    // stdout is data, stderr is talk: an empty list prints nothing and says so.
+    let (empty, notes) = env.ok_noted(&["get", "pods", "-l", "app=nothing"]).await;
+    assert_eq!(empty, "");
+    assert_eq!(notes, "No resources found in default namespace.\n");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

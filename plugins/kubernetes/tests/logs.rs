@@ -46,12 +46,11 @@ async fn one_container_and_its_flags() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn multi_container_pods() {
     let env = Env::standard().await;
-    let text = env.ok(&["logs", names::MULTI_POD]).await;
+    // The pod's `kubectl.kubernetes.io/default-container` annotation chose
+    // the container, so, as kubectl, vcli says nothing about choosing.
+    let (text, notes) = env.ok_noted(&["logs", names::MULTI_POD]).await;
+    assert_eq!(notes, "");
     let mut lines = text.lines();
-    assert_eq!(
-        lines.next(),
-        Some("Defaulted container \"app\" out of: app, sidecar")
-    );
     assert_eq!(lines.next(), Some("app ready on :3000"));
     assert!(text.contains("héllo wörld ✓"));
     let sidecar = env.ok(&["logs", names::MULTI_POD, "-c", "sidecar"]).await;
@@ -109,8 +108,9 @@ async fn selector_prefixes_every_line() {
         "{e}"
     );
     assert_eq!(e.exit_code(), 2);
-    let none = env.ok(&["logs", "-l", "app=none"]).await;
-    assert_eq!(none.trim(), "No resources found in default namespace.");
+    let (none, notes) = env.ok_noted(&["logs", "-l", "app=none"]).await;
+    assert_eq!(none, "");
+    assert_eq!(notes, "No resources found in default namespace.\n");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -254,4 +254,24 @@ async fn logs_errors() {
     assert_eq!(e.exit_code(), 2);
     let e = env.err(&["logs"]).await;
     assert_eq!(e.exit_code(), 2, "POD or -l is required: {e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_defaulted_container_is_a_note_not_data() {
+    let env = Env::standard().await;
+    let captured = Captured::new();
+    let e = run_with(&env.plugin, &["logs", names::INIT_CRASHLOOP_POD], &captured)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        captured.notes(),
+        "Defaulted container \"app\" out of: app, migrate (init)\n",
+        "as kubectl says it, on stderr"
+    );
+    assert_eq!(captured.text(), "");
+    assert!(
+        e.to_string()
+            .starts_with("Error from server (BadRequest): container \"app\""),
+        "{e}"
+    );
 }

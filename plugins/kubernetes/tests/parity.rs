@@ -143,11 +143,7 @@ async fn more_tables_and_logs() {
         } else {
             args.to_vec()
         };
-        let mut theirs = run_kubectl(&env, &kubectl_args);
-        if args == ["logs", "multi"] {
-            // kubectl writes this note to stderr; vcli's output has one stream.
-            theirs.insert_str(0, "Defaulted container \"app\" out of: app, sidecar\n");
-        }
+        let theirs = run_kubectl(&env, &kubectl_args);
         if args.contains(&"-l") {
             // kubectl reads a selector's pods in Go map order (random), so
             // only the lines, not the order of the pods, can be compared.

@@ -153,25 +153,46 @@ impl HostServices for TestHost {
     }
 }
 
-/// Bytes written by a command, with a way to await a condition on them.
+/// Bytes written by a command (data and notes apart), with a way to await a
+/// condition on the data.
 #[derive(Clone)]
 pub struct Captured {
     buf: Arc<Mutex<Vec<u8>>>,
+    notes: Arc<Mutex<Vec<u8>>>,
     changed: watch::Sender<usize>,
+}
+
+/// The notes side of a [`Captured`].
+struct Notes(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Notes {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl Captured {
     pub fn new() -> Self {
         Captured {
             buf: Arc::default(),
+            notes: Arc::default(),
             changed: watch::channel(0).0,
         }
     }
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.buf.lock().unwrap()).into_owned()
     }
+    /// What the command said to the operator (stderr, in the CLI).
+    pub fn notes(&self) -> String {
+        String::from_utf8_lossy(&self.notes.lock().unwrap()).into_owned()
+    }
     pub fn output(&self) -> Output {
         Output::new(Box::new(self.clone()), OutputStyle::PLAIN)
+            .with_notes(Box::new(Notes(self.notes.clone())))
     }
     /// Waits (on write notifications, not by sleeping) until `cond` holds.
     pub async fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
@@ -260,6 +281,15 @@ impl Env {
         let captured = Captured::new();
         let result = run_with(&self.plugin, args, &captured).await;
         (result, captured.text())
+    }
+
+    /// Runs a command that must succeed, returning its data and its notes.
+    pub async fn ok_noted(&self, args: &[&str]) -> (String, String) {
+        let captured = Captured::new();
+        if let Err(e) = run_with(&self.plugin, args, &captured).await {
+            panic!("vcli k8s {} failed: {e}", args.join(" "));
+        }
+        (captured.text(), captured.notes())
     }
 
     /// Runs a command that must succeed, returning its output.
