@@ -206,14 +206,22 @@ async fn a_cpu_burners_measured_share_matches_the_truth() {
     );
     let polled = (second.poll_time - first.poll_time).as_secs_f64();
     assert!(polled >= Duration::from_nanos(spun1 - spun0).as_secs_f64() * 0.95);
-    // Against the kernel's own count of the burner's time on a CPU, not
-    // the plugin's clock: polls are timed in wall time, so on a loaded
-    // machine the host may charge a little more than the CPU really gave.
+    // Against the kernel's own count of the burner's time on a CPU, not the
+    // plugin's clock: the host never charges less than the CPU really gave.
+    // Polls are timed in wall time, so on a loaded machine (other tests run
+    // beside this one) it charges the time the thread waited for a core
+    // inside a poll too; that excess is bounded by the wall time the plugin
+    // itself saw pass inside its spins.
     let on_cpu = Duration::from_nanos(os1 - os0).as_secs_f64();
-    assert!(on_cpu > 0.5, "the kernel saw the burner spin: {on_cpu}");
+    let spun = Duration::from_nanos(spun1 - spun0).as_secs_f64();
+    assert!(on_cpu > 0.3, "the kernel saw the burner spin: {on_cpu}");
     assert!(
-        polled >= on_cpu * 0.95 && polled <= on_cpu * 1.25,
+        polled >= on_cpu * 0.95,
         "the host charged {polled:.3}s, the kernel counted {on_cpu:.3}s on a CPU"
+    );
+    assert!(
+        polled <= spun * 1.10 + 0.02,
+        "the host charged {polled:.3}s for {spun:.3}s of spinning"
     );
     manager.shutdown().await;
 }

@@ -73,10 +73,13 @@ pub(crate) fn decode<T: DeserializeOwned>(url: &str, reply: Reply) -> Result<Ans
             return Err(api_error(status, envelope.error_type.as_deref(), &message));
         }
     }
-    if status.is_success() {
-        return Err(PromError::Protocol {
+    // An answer that is not the API's JSON, and not a server error that a
+    // proxy in front of Prometheus may well send (a 502 or 503 page): a web
+    // page, another product's 404, a login form. Its body is not shown.
+    if status.is_success() || !status.is_server_error() {
+        return Err(PromError::NotPrometheus {
             url: url.to_owned(),
-            reason: "this is not the Prometheus HTTP API (no JSON answer); check --url".to_owned(),
+            status: status_line(status),
         });
     }
     Err(PromError::Status {

@@ -361,6 +361,14 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = Some(err);
     while let Some(e) = cause {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            // rustls reports a server that answers TLS with plain bytes as
+            // a corrupt record; say what that means.
+            if let Some(tls) = io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>())
+                && matches!(tls, rustls::Error::InvalidMessage(_))
+            {
+                return "the server does not speak TLS there; if it serves plain HTTP, use an http:// URL"
+                    .to_owned();
+            }
             return match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
                 std::io::ErrorKind::ConnectionReset => "connection reset by peer".to_owned(),

@@ -66,8 +66,16 @@ pub(crate) enum PromError {
         message: String,
     },
 
-    /// A 2xx answer that is not the Prometheus API (a login page, a proxy's
-    /// HTML, another product on the port).
+    /// An answer that is not the Prometheus API's JSON (a login page, a
+    /// proxy's HTML, another product's 404 on the port).
+    #[error("this is not the Prometheus HTTP API at {url} (HTTP {status}); check --url")]
+    NotPrometheus {
+        url: String,
+        /// `404 Not Found`.
+        status: String,
+    },
+
+    /// An answer in the API's envelope whose data cannot be decoded.
     #[error("unexpected answer from {url}: {reason}")]
     Protocol { url: String, reason: String },
 
@@ -102,6 +110,7 @@ impl PromError {
             PromError::Unreachable { .. }
             | PromError::Transport { .. }
             | PromError::Timeout { .. }
+            | PromError::NotPrometheus { .. }
             | PromError::Protocol { .. } => true,
             PromError::Status { code, .. } => *code >= 500,
             _ => false,
