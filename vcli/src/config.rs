@@ -373,11 +373,10 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, ConfigError> {
     Ok(bytes)
 }
 
-/// The dotted key (`plugins.demo.limits.cpu`) of the value that holds byte
-/// `offset`, when that value is not a table: errors about a value get its
-/// key, errors about a key or a table (an unknown field) already name it.
-/// toml reports an error in an array's entry at the array, so the message
-/// of such an error quotes the entry.
+/// The dotted key (`plugins.demo.limits.cpu`, `...network_hosts[1]`) of the
+/// value that holds byte `offset`, when that value is not a table: errors
+/// about a value get its key, errors about a key or a table (an unknown
+/// field) already name it.
 fn key_at(text: &str, offset: usize) -> Option<String> {
     let doc = toml::de::DeTable::parse(text).ok()?;
     let mut table = doc.into_inner();
@@ -392,6 +391,12 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
         key.push_str(name.get_ref());
         match value.into_inner() {
             toml::de::DeValue::Table(inner) => table = inner,
+            toml::de::DeValue::Array(items) => {
+                if let Some(i) = items.iter().position(|item| item.span().contains(&offset)) {
+                    key.push_str(&format!("[{i}]"));
+                }
+                return Some(key);
+            }
             _ => return Some(key),
         }
     }
@@ -536,16 +541,16 @@ mod tests {
         );
         assert_eq!(
             error("[plugins.demo.policy]\nfilesystem_roots = [\"/srv\", \"data\"]\n"),
-            "config.toml:2:20: plugins.demo.policy.filesystem_roots: must be an absolute path, got \"data\""
+            "config.toml:2:29: plugins.demo.policy.filesystem_roots[1]: must be an absolute path, got \"data\""
         );
         assert!(
             error("[plugins.demo.policy]\nnetwork_hosts = [\"::::\", \"\"]\n").starts_with(
-                "config.toml:2:17: plugins.demo.policy.network_hosts: invalid host pattern \"::::\": an IPv6 address must be in brackets"
+                "config.toml:2:18: plugins.demo.policy.network_hosts[0]: invalid host pattern \"::::\": an IPv6 address must be in brackets"
             )
         );
         assert!(
             error("[plugins.demo.policy]\nnetwork_hosts = [\"ok\", \"\"]\n").starts_with(
-                "config.toml:2:17: plugins.demo.policy.network_hosts: invalid host pattern \"\": it is empty"
+                "config.toml:2:24: plugins.demo.policy.network_hosts[1]: invalid host pattern \"\": it is empty"
             )
         );
         let limits = Config::parse(

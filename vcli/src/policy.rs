@@ -2,7 +2,7 @@
 //! scope, within which resource limits, and how many violations it may
 //! commit before it is terminated.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
@@ -126,13 +126,31 @@ struct HostPattern(String);
 
 impl<'de> Deserialize<'de> for HostPattern {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        match check_host_pattern(&text) {
-            Ok(()) => Ok(HostPattern(text)),
-            Err(why) => Err(serde::de::Error::custom(format!(
-                "invalid host pattern {text:?}: {why} (write a host, `*.domain` or an IPv6 address in brackets, each with an optional `:port`)"
-            ))),
-        }
+        deserializer.deserialize_str(CheckedStr("a host pattern", |text| {
+            match check_host_pattern(text) {
+                Ok(()) => Ok(HostPattern(text.to_owned())),
+                Err(why) => Err(format!(
+                    "invalid host pattern {text:?}: {why} (write a host, `*.domain` or an IPv6 address in brackets, each with an optional `:port`)"
+                )),
+            }
+        }))
+    }
+}
+
+/// A visitor that checks a string while it is visited: an error raised
+/// there gets the span of the array entry, one raised after `String::
+/// deserialize` returned gets only the span of the whole array.
+struct CheckedStr<T>(&'static str, fn(&str) -> Result<T, String>);
+
+impl<T> serde::de::Visitor<'_> for CheckedStr<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+        (self.1)(text).map_err(E::custom)
     }
 }
 
@@ -200,15 +218,13 @@ struct AbsolutePath(PathBuf);
 
 impl<'de> Deserialize<'de> for AbsolutePath {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let path = PathBuf::deserialize(deserializer)?;
-        if path.is_absolute() {
-            Ok(AbsolutePath(path))
-        } else {
-            Err(serde::de::Error::custom(format!(
-                "must be an absolute path, got {:?}",
-                path.display().to_string()
-            )))
-        }
+        deserializer.deserialize_str(CheckedStr("an absolute path", |text| {
+            if Path::new(text).is_absolute() {
+                Ok(AbsolutePath(PathBuf::from(text)))
+            } else {
+                Err(format!("must be an absolute path, got {text:?}"))
+            }
+        }))
     }
 }
 
