@@ -137,9 +137,14 @@ fn logs_command() -> Command {
                 .value_parser(value_parser!(i64))
                 .help("Lines from the end to show (-1: all; 10 with -l)"),
         )
-        .arg(Arg::new("since").long("since").value_name("DURATION").help(
-            "Only lines newer than this Go duration, e.g. 5s, 2m, 1h30m (ns, us, ms, s, m, h)",
-        ))
+        .arg(
+            Arg::new("since")
+                .long("since")
+                .value_name("DURATION")
+                // `-5s` is a value, which kubectl refuses once it has read it.
+                .allow_hyphen_values(true)
+                .help("Only lines newer than this, e.g. 5s, 2m, 1h30m (ns, us, ms, s, m, h)"),
+        )
         .arg(
             Arg::new("timestamps")
                 .long("timestamps")

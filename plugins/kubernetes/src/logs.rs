@@ -104,7 +104,7 @@ pub(crate) async fn run(
         .await?;
         if pods.is_empty() {
             writeln!(out, "No resources found in {} namespace.", conn.namespace)?;
-            return Ok(());
+            return check_values(since, tail);
         }
         for pod in &pods {
             targets.extend(containers_of(
@@ -127,16 +127,7 @@ pub(crate) async fn run(
             .map_err(|e| PluginError::failed(format!("cannot read pod {name}: {e}")))?;
         targets = containers_of(&pod, container.as_deref(), all_containers, Some(&mut *out))?;
     }
-    // kubectl checks these values after it has found the pods, so a
-    // missing pod is reported first; both exit 1 there.
-    if since.is_some_and(|nanos| nanos < 0) {
-        return Err(PluginError::failed("--since must be greater than 0"));
-    }
-    if tail.is_some_and(|n| n < -1) {
-        return Err(PluginError::failed(
-            "--tail must be greater than or equal to -1",
-        ));
-    }
+    check_values(since, tail)?;
 
     let max = m.get_one::<usize>("max-log-requests").copied().unwrap_or(5);
     if follow && targets.len() > max {
@@ -153,6 +144,21 @@ pub(crate) async fn run(
             usize::try_from(*n).unwrap_or(usize::MAX)
         });
     stream(conn, ctx, targets, &params, prefix, lines, out).await
+}
+
+/// kubectl checks these values after it has looked for the pods, so a
+/// missing pod is reported first (and "No resources found" printed before
+/// the error); both exit 1 there.
+fn check_values(since: Option<i64>, tail: Option<i64>) -> Result<(), PluginError> {
+    if since.is_some_and(|nanos| nanos < 0) {
+        return Err(PluginError::failed("--since must be greater than 0"));
+    }
+    if tail.is_some_and(|n| n < -1) {
+        return Err(PluginError::failed(
+            "--tail must be greater than or equal to -1",
+        ));
+    }
+    Ok(())
 }
 
 /// kubectl logs words a missing pod its own way: lowercase, as an error of
