@@ -384,5 +384,69 @@ fn policy_check_explains_each_plugin_and_fails_on_a_refusal() {
     );
     let (code, _, err) = run(testbed().args(["policy", "check"]).arg(&bad));
     assert_eq!(code, 2);
-    assert!(err.contains(":2:10: unknown variant `telepathy`"), "{err}");
+    assert!(
+        err.contains(":2:10: plugins.steady.policy.grant[0]: unknown variant `telepathy`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn policy_check_refuses_values_that_make_no_sense() {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let config = config_file(
+        "meaning",
+        "[plugins.steady]\nenabled = true\n\n[plugins.steady.limits]\n\n# half a core was meant\ncpu = -1\n",
+    );
+    let (code, out, err) = run(testbed().args(["policy", "check"]).arg(&config));
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(
+        err,
+        format!(
+            "error: {}:7:7: plugins.steady.limits.cpu: must be more than 0 and at most {cores} (cores on this machine), got -1\n",
+            config.display()
+        )
+    );
+
+    let config = config_file("zero-period", "[plugins.steady.health]\nperiod = \"0s\"\n");
+    let (code, _, err) = run(testbed()
+        .arg("--config")
+        .arg(&config)
+        .args(["plugins", "list"]));
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        format!(
+            "error: {}:2:10: plugins.steady.health.period: must be more than 0, got \"0s\"\n",
+            config.display()
+        )
+    );
+}
+
+#[test]
+fn an_empty_vcli_config_is_unset_and_an_oversized_config_is_refused() {
+    let (code, _, err) = run(testbed()
+        .env("VCLI_CONFIG", "")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .args(["steady", "echo", "hi"]));
+    assert_eq!((code, err.as_str()), (0, ""));
+
+    let (code, _, err) = run(testbed().args(["--config", "", "plugins", "list"]));
+    assert_eq!(
+        (code, err.as_str()),
+        (2, "error: --config needs a path, got an empty one\n")
+    );
+
+    let big = config_file("big", &"#".repeat(1024 * 1024 + 10));
+    let (code, _, err) = run(testbed()
+        .arg("--config")
+        .arg(&big)
+        .args(["plugins", "list"]));
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        format!(
+            "error: config file {} is 1048586 bytes, over the limit of 1048576 bytes (1 MiB)\n",
+            big.display()
+        )
+    );
 }

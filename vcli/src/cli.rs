@@ -142,7 +142,20 @@ fn dispatch(
             "no command given; try `vcli --help`",
         ));
     };
-    let config_path: Option<PathBuf> = global.config.clone();
+    // An empty VCLI_CONFIG is unset, as `VCLI_CONFIG= vcli ...` means to
+    // its writer; an empty `--config ""` is a typing mistake.
+    let config_path: Option<PathBuf> = match &global.config {
+        Some(path) if path.as_os_str().is_empty() => {
+            if matches.value_source("config") == Some(clap::parser::ValueSource::CommandLine) {
+                return Err(Failure::new(
+                    EXIT_USAGE,
+                    "--config needs a path, got an empty one",
+                ));
+            }
+            None
+        }
+        other => other.clone(),
+    };
     let load_config = || -> Result<Config, Failure> {
         let config = Config::load(config_path.as_deref())?;
         let linked: Vec<&str> = catalog.names().collect();

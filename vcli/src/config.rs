@@ -22,6 +22,14 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    /// The file is larger than any configuration has reason to be.
+    #[error("config file {path} is {size} bytes, over the limit of {limit} bytes (1 MiB)", limit = MAX_CONFIG_BYTES)]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size, or the limit plus one when it was found while reading.
+        size: u64,
+    },
     /// The file is not valid TOML or does not fit the schema.
     #[error("{path}:{line}:{column}: {message}")]
     Invalid {
@@ -36,21 +44,44 @@ pub enum ConfigError {
     },
 }
 
-/// A duration written the human way in the file: `"30s"`, `"5m"`, `"1h 30m"`.
+/// The largest configuration file read. Real ones are a few KiB; the bound
+/// keeps a mistaken path (a log, a disk image) from costing seconds and
+/// hundreds of MiB before it fails to parse.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// A duration of more than zero written the human way in the file: `"30s"`,
+/// `"5m"`, `"1h 30m"`. Every period, interval, timeout and window is one: a
+/// zero would mean a busy loop or a deadline already missed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HumanDuration(pub Duration);
 
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        humantime::parse_duration(&text)
-            .map(HumanDuration)
-            .map_err(|e| {
-                serde::de::Error::custom(format!(
-                    "invalid duration {text:?}: {e} (write e.g. \"30s\", \"5m\")"
-                ))
-            })
+        let (text, duration) = parse_duration(deserializer)?;
+        if duration.is_zero() {
+            return Err(serde::de::Error::custom(format!(
+                "must be more than 0, got {text:?}"
+            )));
+        }
+        Ok(HumanDuration(duration))
     }
+}
+
+fn parse_duration<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<(String, Duration), D::Error> {
+    let text = String::deserialize(deserializer)?;
+    match humantime::parse_duration(&text) {
+        Ok(duration) => Ok((text, duration)),
+        Err(e) => Err(serde::de::Error::custom(format!(
+            "invalid duration {text:?}: {e} (write e.g. \"30s\", \"5m\")"
+        ))),
+    }
+}
+
+/// A grace period, where zero is meaningful ("no grace"): `initial_delay`.
+fn grace<'de, D: Deserializer<'de>>(deserializer: D) -> Result<HumanDuration, D::Error> {
+    parse_duration(deserializer).map(|(_, duration)| HumanDuration(duration))
 }
 
 /// Settings of the plugin manager itself (`[manager]`).
@@ -101,7 +132,8 @@ pub struct ProbeSettings {
     pub failure_threshold: NonZeroU32,
     /// Consecutive successes before an unhealthy plugin is healthy again.
     pub success_threshold: NonZeroU32,
-    /// Grace period after start before the first check.
+    /// Grace period after start before the first check (may be zero).
+    #[serde(deserialize_with = "grace")]
     pub initial_delay: HumanDuration,
     /// What to do on failure.
     pub restart: RestartPolicy,
@@ -204,12 +236,36 @@ impl Config {
                 None => return Ok(Config::default()),
             },
         };
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Config::parse(Some(&path), &text),
-            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+        match read_bounded(&path) {
+            Ok(bytes) => Config::parse_bytes(&path, &bytes),
+            Err(ConfigError::Read { source, .. })
+                if !required && source.kind() == std::io::ErrorKind::NotFound =>
+            {
                 Ok(Config::default())
             }
-            Err(source) => Err(ConfigError::Read { path, source }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Parses the bytes of the file at `path`, which must be UTF-8.
+    fn parse_bytes(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Config::parse(Some(path), text),
+            Err(e) => {
+                let good = &bytes[..e.valid_up_to()];
+                // The prefix is valid UTF-8 by construction.
+                let good = std::str::from_utf8(good).unwrap_or_default();
+                let (line, column) = line_column(good, good.len());
+                Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    message: format!(
+                        "not UTF-8 text (byte 0x{:02x}); save the file as UTF-8",
+                        bytes[e.valid_up_to()]
+                    ),
+                })
+            }
         }
     }
 
@@ -222,11 +278,15 @@ impl Config {
         let shown = path.map_or_else(|| PathBuf::from("<config>"), Path::to_path_buf);
         let schema: FileSchema = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map_or((1, 1), |s| line_column(text, s.start));
+            let message = e.message().trim_end();
             ConfigError::Invalid {
                 path: shown.clone(),
                 line,
                 column,
-                message: e.message().trim_end().to_owned(),
+                message: match e.span().and_then(|s| key_at(text, s.start)) {
+                    Some(key) => format!("{key}: {message}"),
+                    None => message.to_owned(),
+                },
             }
         })?;
         let plugins = schema
@@ -285,6 +345,71 @@ impl Config {
     }
 }
 
+/// Reads at most [`MAX_CONFIG_BYTES`] of the file, refusing a larger one
+/// from its metadata before reading, and while reading when the metadata
+/// did not tell (a pipe, a file that grows).
+fn read_bounded(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    use std::io::Read;
+    let read_error = |source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let too_large = |size| ConfigError::TooLarge {
+        path: path.to_path_buf(),
+        size,
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let size = file.metadata().map_err(read_error)?.len();
+    if size > MAX_CONFIG_BYTES {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(too_large(MAX_CONFIG_BYTES + 1));
+    }
+    Ok(bytes)
+}
+
+/// The dotted key (`plugins.demo.limits.cpu`, `...network_hosts[1]`) of the
+/// value that holds byte `offset`, when that value is not a table: errors
+/// about a value get its key, errors about a key or a table (an unknown
+/// field) already name it.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let mut table = doc.into_inner();
+    let mut key = String::new();
+    loop {
+        // Tables made by headers have spans that need not cover their keys,
+        // so a table is searched by its content, a leaf by its span.
+        let (name, value) = table.into_iter().find(|(_, v)| value_holds(v, offset))?;
+        if !key.is_empty() {
+            key.push('.');
+        }
+        key.push_str(name.get_ref());
+        match value.into_inner() {
+            toml::de::DeValue::Table(inner) => table = inner,
+            toml::de::DeValue::Array(items) => {
+                if let Some(i) = items.iter().position(|item| item.span().contains(&offset)) {
+                    key.push_str(&format!("[{i}]"));
+                }
+                return Some(key);
+            }
+            _ => return Some(key),
+        }
+    }
+}
+
+/// Whether a leaf inside `value` (or `value` itself) holds byte `offset`.
+fn value_holds(value: &toml::Spanned<toml::de::DeValue<'_>>, offset: usize) -> bool {
+    match value.get_ref() {
+        toml::de::DeValue::Table(table) => table.values().any(|v| value_holds(v, offset)),
+        _ => value.span().contains(&offset),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,7 +453,7 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            err.starts_with("vcli.toml:2:16: invalid duration \"soon\""),
+            err.starts_with("vcli.toml:2:16: manager.call_timeout: invalid duration \"soon\""),
             "{err}"
         );
 
@@ -377,5 +502,140 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("c.toml:2:7: "), "{err}");
+    }
+
+    fn error(text: &str) -> String {
+        Config::parse(Some(Path::new("config.toml")), text)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn values_are_checked_for_meaning_with_their_key() {
+        let cores = crate::policy::cores();
+        let limits = "[plugins.demo]\nenabled = true\n\n[plugins.demo.limits]\n\n# a comment\n";
+        for (value, got) in [
+            ("-1", "-1"),
+            ("nan", "NaN"),
+            ("0", "0"),
+            ("1e9", "1000000000"),
+        ] {
+            assert_eq!(
+                error(&format!("{limits}cpu = {value}\n")),
+                format!(
+                    "config.toml:7:7: plugins.demo.limits.cpu: must be more than 0 and at most {cores} (cores on this machine), got {got}"
+                )
+            );
+        }
+        assert_eq!(
+            error("[plugins.demo.limits]\nmemory = \"0B\"\n"),
+            "config.toml:2:10: plugins.demo.limits.memory: must be more than 0 bytes, got 0 B"
+        );
+        assert_eq!(
+            error("[plugins.demo.limits]\nnetwork_rate = \"0KiB\"\n"),
+            "config.toml:2:16: plugins.demo.limits.network_rate: must be more than 0 bytes, got 0 B"
+        );
+        assert_eq!(
+            error("[plugins.demo.limits]\ntasks = 0\n"),
+            "config.toml:2:9: plugins.demo.limits.tasks: must be at least 1, got 0"
+        );
+        assert_eq!(
+            error("[plugins.demo.policy]\nfilesystem_roots = [\"/srv\", \"data\"]\n"),
+            "config.toml:2:29: plugins.demo.policy.filesystem_roots[1]: must be an absolute path, got \"data\""
+        );
+        assert!(
+            error("[plugins.demo.policy]\nnetwork_hosts = [\"::::\", \"\"]\n").starts_with(
+                "config.toml:2:18: plugins.demo.policy.network_hosts[0]: invalid host pattern \"::::\": an IPv6 address must be in brackets"
+            )
+        );
+        assert!(
+            error("[plugins.demo.policy]\nnetwork_hosts = [\"ok\", \"\"]\n").starts_with(
+                "config.toml:2:24: plugins.demo.policy.network_hosts[1]: invalid host pattern \"\": it is empty"
+            )
+        );
+        let limits = Config::parse(
+            None,
+            "[plugins.demo.limits]\ncpu = 0.5\nmemory = \"1MiB\"\ntasks = 1\n",
+        )
+        .unwrap()
+        .plugin("demo")
+        .limits;
+        assert_eq!((limits.cpu, limits.tasks), (Some(0.5), 1));
+    }
+
+    #[test]
+    fn every_period_interval_and_timeout_is_more_than_zero() {
+        for key in [
+            "call_timeout",
+            "resource_interval",
+            "shutdown_timeout",
+            "command_timeout",
+        ] {
+            assert_eq!(
+                error(&format!("[manager]\n{key} = \"0s\"\n")),
+                format!(
+                    "config.toml:2:{}: manager.{key}: must be more than 0, got \"0s\"",
+                    key.len() + 4
+                )
+            );
+        }
+        for key in [
+            "period",
+            "timeout",
+            "backoff",
+            "max_backoff",
+            "crash_window",
+        ] {
+            assert_eq!(
+                error(&format!("[plugins.demo.health]\n{key} = \"0s\"\n")),
+                format!(
+                    "config.toml:2:{}: plugins.demo.health.{key}: must be more than 0, got \"0s\"",
+                    key.len() + 4
+                )
+            );
+        }
+        assert_eq!(
+            error("[plugins.demo.violations]\nwindow = \"0ms\"\n"),
+            "config.toml:2:10: plugins.demo.violations.window: must be more than 0, got \"0ms\""
+        );
+        // The start-up grace may be none at all.
+        let config =
+            Config::parse(None, "[plugins.demo.health]\ninitial_delay = \"0s\"\n").unwrap();
+        assert_eq!(config.plugin("demo").health.initial_delay.0, Duration::ZERO);
+    }
+
+    fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("vcli-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_refused_at_the_first_bad_byte() {
+        let path = temp_file("latin1.toml", b"[manager]\n# caf\xe9\n");
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!(
+                "{}:2:6: not UTF-8 text (byte 0xe9); save the file as UTF-8",
+                path.display()
+            )
+        );
+    }
+
+    #[test]
+    fn a_file_over_one_mib_is_refused_before_it_is_read() {
+        let ok = temp_file("exact.toml", &vec![b'\n'; 1024 * 1024]);
+        assert!(Config::load(Some(&ok)).is_ok());
+        let big = temp_file("big.toml", &vec![b'\n'; 1024 * 1024 + 1]);
+        assert_eq!(
+            Config::load(Some(&big)).unwrap_err().to_string(),
+            format!(
+                "config file {} is 1048577 bytes, over the limit of 1048576 bytes (1 MiB)",
+                big.display()
+            )
+        );
     }
 }

@@ -141,7 +141,9 @@ fn logs_command() -> Command {
             Arg::new("since")
                 .long("since")
                 .value_name("DURATION")
-                .help("Only lines newer than this, e.g. 5s, 2m, 3h"),
+                // `-5s` is a value, which kubectl refuses once it has read it.
+                .allow_hyphen_values(true)
+                .help("Only lines newer than this, e.g. 5s, 2m, 1h30m (ns, us, ms, s, m, h)"),
         )
         .arg(
             Arg::new("timestamps")

@@ -27,6 +27,7 @@ mod describe_pod;
 mod error;
 mod format;
 mod get;
+mod goduration;
 mod gosort;
 mod health;
 mod kubeconfig;

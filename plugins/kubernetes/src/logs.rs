@@ -14,6 +14,7 @@ use vcli_plugin_api::{Output, PluginContext, PluginError};
 
 use crate::client::Conn;
 use crate::get::{Query, build_error, get_one, list_pages};
+use crate::goduration;
 use crate::resources::Kind;
 use crate::ring::{Batch, LogRing, Producer};
 
@@ -37,8 +38,10 @@ struct Target {
 ///
 /// # Errors
 ///
-/// Usage errors (bad `--since`, too many streams to follow), server errors
-/// (`Error from server (NotFound): pods "x" not found`).
+/// Failures worded as kubectl's (bad `--since` or `--tail`, an unknown
+/// container, `error from server (NotFound): pods "x" not found in
+/// namespace "default"`), usage errors (too many streams to follow), server
+/// errors.
 pub(crate) async fn run(
     conn: &Conn,
     ctx: &PluginContext,
@@ -49,32 +52,36 @@ pub(crate) async fn run(
     let selector = m.get_one::<String>("selector").cloned();
     let all_containers = m.get_flag("all-containers");
     let container = m.get_one::<String>("container").cloned();
-    let tail = match m.get_one::<i64>("tail").copied() {
-        Some(n) if n >= 0 => Some(n),
-        Some(_) => None,
-        None if selector.is_some() => Some(10),
-        None => None,
-    };
-    let since_seconds = match m.get_one::<String>("since") {
-        Some(text) => {
-            let d = humantime::parse_duration(text).map_err(|e| {
-                PluginError::Usage(format!(
-                    "invalid argument {text:?} for \"--since\" flag: {e}"
-                ))
-            })?;
-            Some(i64::try_from(d.as_secs().max(1)).unwrap_or(i64::MAX))
-        }
+    let tail = m.get_one::<i64>("tail").copied();
+    // `--since` is a Go duration, as kubectl's flag parser reads it; a
+    // value it cannot read fails before anything is asked of the server.
+    let since = match m.get_one::<String>("since") {
+        Some(text) => Some(goduration::parse(text).map_err(|e| {
+            PluginError::failed(format!(
+                "invalid argument {} for \"--since\" flag: {e}",
+                goduration::go_quote(text)
+            ))
+        })?),
         None => None,
     };
     let params = LogParams {
         follow,
-        tail_lines: tail,
-        since_seconds,
+        tail_lines: match tail {
+            Some(n) if n >= 0 => Some(n),
+            Some(_) => None,
+            None if selector.is_some() => Some(10),
+            None => None,
+        },
+        // kubectl sends no sinceSeconds for a zero `--since` (everything),
+        // and rounds the rest to the nearest second, so `1us` asks for 0
+        // and the server refuses it.
+        since_seconds: since
+            .filter(|&nanos| nanos != 0)
+            .map(goduration::round_to_seconds),
         timestamps: m.get_flag("timestamps"),
         previous: m.get_flag("previous"),
         ..LogParams::default()
     };
-
     let mut targets = Vec::new();
     if let Some(labels) = &selector {
         let query = Query {
@@ -100,7 +107,7 @@ pub(crate) async fn run(
                 "No resources found in {} namespace.",
                 conn.namespace
             ))?;
-            return Ok(());
+            return check_values(since, tail);
         }
         for pod in &pods {
             targets.extend(containers_of(
@@ -116,11 +123,14 @@ pub(crate) async fn run(
             .strip_prefix("pod/")
             .or_else(|| raw.strip_prefix("pods/"))
             .unwrap_or(raw);
-        let pod: Pod =
-            serde_json::from_value(get_one(conn, Kind::Pod, Some(&conn.namespace), name).await?)
-                .map_err(|e| PluginError::failed(format!("cannot read pod {name}: {e}")))?;
+        let found = get_one(conn, Kind::Pod, Some(&conn.namespace), name)
+            .await
+            .map_err(|e| not_found_in_namespace(e, &conn.namespace))?;
+        let pod: Pod = serde_json::from_value(found)
+            .map_err(|e| PluginError::failed(format!("cannot read pod {name}: {e}")))?;
         targets = containers_of(&pod, container.as_deref(), all_containers, Some(&mut *out))?;
     }
+    check_values(since, tail)?;
 
     let max = m.get_one::<usize>("max-log-requests").copied().unwrap_or(5);
     if follow && targets.len() > max {
@@ -137,6 +147,40 @@ pub(crate) async fn run(
             usize::try_from(*n).unwrap_or(usize::MAX)
         });
     stream(conn, ctx, targets, &params, prefix, lines, out).await
+}
+
+/// kubectl checks these values after it has looked for the pods, so a
+/// missing pod is reported first (and "No resources found" printed before
+/// the error); both exit 1 there.
+fn check_values(since: Option<i64>, tail: Option<i64>) -> Result<(), PluginError> {
+    if since.is_some_and(|nanos| nanos < 0) {
+        return Err(PluginError::failed("--since must be greater than 0"));
+    }
+    if tail.is_some_and(|n| n < -1) {
+        return Err(PluginError::failed(
+            "--tail must be greater than or equal to -1",
+        ));
+    }
+    Ok(())
+}
+
+/// kubectl logs words a missing pod its own way: lowercase, as an error of
+/// its own (after `error: `), with the namespace it looked in.
+fn not_found_in_namespace(err: PluginError, namespace: &str) -> PluginError {
+    match err {
+        PluginError::Server { message, source } => {
+            match message.strip_prefix("Error from server (NotFound): ") {
+                Some(what) => PluginError::Failed {
+                    message: format!(
+                        "error from server (NotFound): {what} in namespace \"{namespace}\""
+                    ),
+                    source,
+                },
+                None => PluginError::Server { message, source },
+            }
+        }
+        other => other,
+    }
 }
 
 /// The containers to read for `pod`: `-c`, all (init first), or the default
@@ -156,11 +200,33 @@ fn containers_of(
         .map(|c| c.name.clone())
         .collect();
     let main: Vec<String> = spec.containers.iter().map(|c| c.name.clone()).collect();
+    let ephemeral: Vec<String> = spec
+        .ephemeral_containers
+        .iter()
+        .flatten()
+        .map(|c| c.name.clone())
+        .collect();
+    // kubectl's `AllContainerNames`: regular, ephemeral, then init.
+    let all_names = || {
+        main.iter()
+            .cloned()
+            .chain(ephemeral.iter().map(|c| format!("{c} (ephem)")))
+            .chain(init.iter().map(|c| format!("{c} (init)")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let target = |c: &str| Target {
         pod: name.clone(),
         container: c.to_owned(),
     };
     if let Some(c) = wanted {
+        let known = |list: &[String]| list.iter().any(|n| n == c);
+        if !(known(&main) || known(&init) || known(&ephemeral)) {
+            return Err(PluginError::failed(format!(
+                "container {c} is not valid for pod {name} out of: {}",
+                all_names()
+            )));
+        }
         return Ok(vec![target(c)]);
     }
     if all {
@@ -179,13 +245,11 @@ fn containers_of(
     // one to choose; the annotation does.
     if let Some(out) = note
         && annotated.is_none()
-        && (main.len() > 1 || !init.is_empty())
+        && (main.len() > 1 || !init.is_empty() || !ephemeral.is_empty())
     {
-        let mut all_names: Vec<String> = main.clone();
-        all_names.extend(init.iter().map(|c| format!("{c} (init)")));
         out.note(format!(
             "Defaulted container \"{chosen}\" out of: {}",
-            all_names.join(", ")
+            all_names()
         ))?;
     }
     Ok(vec![target(&chosen)])

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{Captured, Env, run_with};
 use vcli_k8s_emulator::names;
-use vcli_plugin_api::{DescribePlugin, Output, OutputStyle, Plugin};
+use vcli_plugin_api::{DescribePlugin, Output, OutputStyle, Plugin, PluginError};
 use vcli_plugin_kubernetes::KubernetesPlugin;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -29,6 +29,17 @@ async fn one_container_and_its_flags() {
         2,
         "the last two lines are recent:\n{since}"
     );
+    // A zero `--since` is no bound at all, as in kubectl; `-1` is all.
+    for args in [["--since", "0s"], ["--since", "0"], ["--tail", "-1"]] {
+        let all = env
+            .ok(&[&["logs", names::API_POD][..], &args].concat())
+            .await;
+        assert_eq!(all, text, "{args:?}");
+    }
+    let minutes = env
+        .ok(&["logs", names::API_POD, "--since", "0.5h1m30s"])
+        .await;
+    assert_eq!(minutes.lines().count(), 2, "{minutes}");
     let stamped = env
         .ok(&["logs", names::API_POD, "--timestamps", "--tail", "1"])
         .await;
@@ -81,11 +92,26 @@ async fn multi_container_pods() {
             "[pod/multi/sidecar] shipped 3 lines"
         ]
     );
+    // Checked against the pod, as kubectl does, before the server is asked.
     let e = env.err(&["logs", names::MULTI_POD, "-c", "nope"]).await;
     assert_eq!(
-        e.to_string(),
-        "Error from server (BadRequest): container nope is not valid for pod multi"
+        (e.exit_code(), e.to_string().as_str()),
+        (
+            1,
+            "container nope is not valid for pod multi out of: app, sidecar"
+        )
     );
+    let e = env
+        .err(&["logs", names::INIT_PENDING_POD, "-c", "init-db"])
+        .await;
+    assert_eq!(
+        e.to_string(),
+        "container init-db is not valid for pod init-pending out of: app, wait-for-db (init)"
+    );
+    let init = env
+        .ok(&["logs", names::INIT_PENDING_POD, "-c", "wait-for-db"])
+        .await;
+    assert!(!init.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -239,10 +265,16 @@ async fn a_slow_writer_gets_an_explicit_drop_marker() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_errors() {
     let env = Env::standard().await;
+    // kubectl logs words this one its own way: after `error: `, lowercase,
+    // with the namespace.
     let e = env.err(&["logs", "nope"]).await;
+    assert!(matches!(e, PluginError::Failed { .. }), "{e:?}");
     assert_eq!(
-        e.to_string(),
-        "Error from server (NotFound): pods \"nope\" not found"
+        (e.exit_code(), e.to_string().as_str()),
+        (
+            1,
+            "error from server (NotFound): pods \"nope\" not found in namespace \"default\""
+        )
     );
     let e = env.err(&["logs", names::API_POD, "-p"]).await;
     assert!(
@@ -250,8 +282,53 @@ async fn logs_errors() {
             .starts_with("Error from server (BadRequest): previous terminated container"),
         "{e}"
     );
-    let e = env.err(&["logs", names::API_POD, "--since", "soon"]).await;
-    assert_eq!(e.exit_code(), 2);
+    for (args, message) in [
+        (
+            &["logs", names::API_POD, "--since", "soon"][..],
+            "invalid argument \"soon\" for \"--since\" flag: time: invalid duration \"soon\"",
+        ),
+        (
+            &["logs", names::API_POD, "--since", "99999y"],
+            "invalid argument \"99999y\" for \"--since\" flag: time: unknown unit \"y\" in duration \"99999y\"",
+        ),
+        (
+            &["logs", names::API_POD, "--since", "-5s"],
+            "--since must be greater than 0",
+        ),
+        (
+            &["logs", names::API_POD, "--tail", "-5"],
+            "--tail must be greater than or equal to -1",
+        ),
+        (
+            &["logs", "-l", "app=api", "--tail", "-2"],
+            "--tail must be greater than or equal to -1",
+        ),
+    ] {
+        let e = env.err(args).await;
+        assert!(matches!(e, PluginError::Failed { .. }), "{args:?}: {e:?}");
+        assert_eq!(
+            (e.exit_code(), e.to_string().as_str()),
+            (1, message),
+            "{args:?}"
+        );
+    }
+    // A missing pod is reported before a bad value, as kubectl does, and
+    // an empty selection is noted before it.
+    let e = env.err(&["logs", "nope", "--tail", "-5"]).await;
+    assert!(e.to_string().contains("not found in namespace"), "{e}");
+    let (result, text) = env.run(&["logs", "-l", "app=nope", "--tail", "-2"]).await;
+    assert_eq!(text, "No resources found in default namespace.\n");
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "--tail must be greater than or equal to -1"
+    );
+    // Rounded to whole seconds as kubectl rounds: 1us asks for 0, which the
+    // server refuses.
+    let e = env.err(&["logs", names::API_POD, "--since", "1us"]).await;
+    assert_eq!(
+        e.to_string(),
+        "Error from server (BadRequest): sinceSeconds: Invalid value: must be greater than 0"
+    );
     let e = env.err(&["logs"]).await;
     assert_eq!(e.exit_code(), 2, "POD or -l is required: {e}");
 }

@@ -4,9 +4,10 @@
 
 mod common;
 
-use common::{Env, run_kubectl};
+use common::{Env, kubectl_failure, run_kubectl};
 use serde_json::Value;
-use vcli_k8s_emulator::Fixtures;
+use vcli_k8s_emulator::{Fixtures, names};
+use vcli_plugin_api::PluginError;
 
 fn assert_same(what: &str, ours: &str, theirs: &str) {
     if ours != theirs {
@@ -173,5 +174,42 @@ async fn describe_matches() {
         let ours = env.ok(args).await;
         let theirs = run_kubectl(&env, args);
         assert_same(&args.join(" "), &ours, &theirs);
+    }
+}
+
+/// What the vcli host prints for `e`: server and connection errors as they
+/// are, every other error after `error: `.
+fn as_printed(e: &PluginError) -> String {
+    match e {
+        PluginError::Server { .. } | PluginError::Connection { .. } => e.to_string(),
+        _ => format!("error: {e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_mistakes_fail_as_in_kubectl() {
+    let env = Env::standard().await;
+    for args in [
+        &["logs", names::API_POD, "--tail", "-5"][..],
+        &["logs", "-l", "app=api", "--tail", "-2"],
+        &["logs", names::API_POD, "--since", "99999y"],
+        &["logs", names::API_POD, "--since", "5"],
+        &["logs", names::API_POD, "--since", "2562048h"],
+        &["logs", names::API_POD, "--since", "-5s"],
+        &["logs", names::API_POD, "--since", "1us"],
+        &["logs", "nosuch"],
+        &["logs", "pod/nosuch", "--tail", "-5"],
+        &["logs", names::MULTI_POD, "-c", "nope"],
+        &["logs", names::INIT_PENDING_POD, "-c", "nope"],
+    ] {
+        let e = env.err(args).await;
+        let (code, stderr) = kubectl_failure(&env, args);
+        // kubectl follows a flag's parse error with a line of help.
+        let theirs = stderr.lines().next().unwrap_or_default();
+        assert_eq!(
+            (i32::from(e.exit_code()), as_printed(&e).as_str()),
+            (code, theirs),
+            "{args:?}"
+        );
     }
 }

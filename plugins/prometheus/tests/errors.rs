@@ -138,8 +138,43 @@ async fn something_else_on_the_port_is_not_mistaken_for_prometheus() {
     let err = fails(&h.plugin, &["labels"]).await;
     assert_eq!(
         err.to_string(),
+        format!("this is not the Prometheus HTTP API at {url} (HTTP 200 OK); check --url")
+    );
+}
+
+#[tokio::test]
+async fn another_products_404_page_is_named_not_printed() {
+    let page = "<!DOCTYPE HTML>\n<html><head><title>Error response</title></head></html>";
+    let (url, _) = scripted(vec![answer("404 Not Found", "text/html", page)]).await;
+    let h = plugin_for(&url).await;
+    let err = fails(&h.plugin, &["labels"]).await;
+    assert_eq!(
+        err.to_string(),
+        format!("this is not the Prometheus HTTP API at {url} (HTTP 404 Not Found); check --url")
+    );
+}
+
+#[tokio::test]
+async fn tls_to_a_plain_http_server_says_so_in_words() {
+    // A plain HTTP server answers a TLS hello with a 400 in plain text.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let https = format!("https://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut hello = [0u8; 512];
+            let _ = socket.read(&mut hello).await;
+            let _ = socket
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+                .await;
+        }
+    });
+    let h = plugin_for(&https).await;
+    let err = fails(&h.plugin, &["labels"]).await;
+    assert_eq!(
+        err.to_string(),
         format!(
-            "unexpected answer from {url}: this is not the Prometheus HTTP API (no JSON answer); check --url"
+            "cannot reach Prometheus at {https}: the server does not speak TLS there; \
+             if it serves plain HTTP, use an http:// URL"
         )
     );
 }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Command, CommandFactory, Parser, Subcommand};
 use clap_complete::Shell;
 
@@ -28,7 +29,16 @@ pub(crate) struct Cli {
 #[derive(Debug, Args)]
 pub(crate) struct Global {
     /// Configuration file [default: $XDG_CONFIG_HOME/vcli/config.toml]
-    #[arg(long, global = true, env = "VCLI_CONFIG", value_name = "PATH")]
+    // Empty values are let through (clap's path parser would refuse them as
+    // a missing `--config` value) so that `dispatch` can treat an empty
+    // VCLI_CONFIG as unset.
+    #[arg(
+        long,
+        global = true,
+        env = "VCLI_CONFIG",
+        value_name = "PATH",
+        value_parser = clap::builder::OsStringValueParser::new().map(PathBuf::from)
+    )]
     pub(crate) config: Option<PathBuf>,
     /// More logging on stderr (-v info, -vv debug, -vvv trace); VCLI_LOG overrides
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

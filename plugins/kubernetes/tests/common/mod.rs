@@ -342,6 +342,27 @@ pub fn kubectl() -> PathBuf {
     );
 }
 
+/// Runs kubectl against the env's emulator where it must fail; returns its
+/// exit code and stderr.
+pub fn kubectl_failure(env: &Env, args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(kubectl())
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        !out.status.success(),
+        "kubectl {} succeeded",
+        args.join(" ")
+    );
+    (
+        out.status.code().expect("kubectl exited"),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Runs kubectl against the env's emulator; returns stdout, panics on failure.
 pub fn run_kubectl(env: &Env, args: &[&str]) -> String {
     let out = std::process::Command::new(kubectl())
