@@ -146,13 +146,16 @@ pub(crate) async fn resolve(options: &ConnectOptions) -> Result<Resolved, Plugin
     Ok(Resolved { config, context })
 }
 
+/// A kubeconfig that cannot serve the request. kubectl exits 1 for every
+/// kubeconfig problem, a context that is not there included, so none of
+/// these is a usage error.
 fn context_error(err: KubeconfigError, context: &str) -> PluginError {
     match err {
         KubeconfigError::LoadContext(name) => {
-            PluginError::Usage(format!("context \"{name}\" does not exist"))
+            PluginError::failed(format!("context \"{name}\" does not exist"))
         }
         KubeconfigError::CurrentContextNotSet => {
-            PluginError::Usage("the kubeconfig has no current-context; pass --context".to_owned())
+            PluginError::failed("the kubeconfig has no current-context; pass --context")
         }
         KubeconfigError::LoadClusterOfContext(cluster) => PluginError::failed(format!(
             "context \"{context}\" names cluster \"{cluster}\", which the kubeconfig does not define"
@@ -194,7 +197,7 @@ pub(crate) fn contexts(options: &ConnectOptions) -> Result<Vec<ContextRow>, Plug
     if let Some(wanted) = &options.context
         && !kubeconfig.contexts.iter().any(|c| &c.name == wanted)
     {
-        return Err(PluginError::Usage(format!(
+        return Err(PluginError::failed(format!(
             "context \"{wanted}\" does not exist"
         )));
     }

@@ -54,10 +54,6 @@ async fn usage_errors_exit_2() {
             &["get", "pods", "x", "-A"],
             "a resource cannot be retrieved by name across all namespaces",
         ),
-        (
-            &["get", "pods", "--context", "nowhere"],
-            "context \"nowhere\" does not exist",
-        ),
         (&["get", "pods", "--request-timeout", "soon"], ""),
         (&["get", "pods", "--sort-by", "metadata"], ""),
     ] {
@@ -183,4 +179,14 @@ async fn server_errors_are_retried_a_bounded_number_of_times() {
         "Error from server (NotFound): pods \"x\" not found",
         "retried past the 500"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubeconfig_problems_exit_1_as_in_kubectl() {
+    let env = Env::standard().await;
+    let e = env.err(&["get", "pods", "--context", "nowhere"]).await;
+    assert_eq!(e.to_string(), "context \"nowhere\" does not exist");
+    assert_eq!(e.exit_code(), 1, "kubectl exits 1 for a missing context");
+    let e = env.err(&["contexts", "--context", "nowhere"]).await;
+    assert_eq!(e.exit_code(), 1, "{e}");
 }
