@@ -316,8 +316,18 @@ async fn logs_errors() {
     // an empty selection is noted before it.
     let e = env.err(&["logs", "nope", "--tail", "-5"]).await;
     assert!(e.to_string().contains("not found in namespace"), "{e}");
-    let (result, text) = env.run(&["logs", "-l", "app=nope", "--tail", "-2"]).await;
-    assert_eq!(text, "No resources found in default namespace.\n");
+    let captured = Captured::new();
+    let result = run_with(
+        &env.plugin,
+        &["logs", "-l", "app=nope", "--tail", "-2"],
+        &captured,
+    )
+    .await;
+    assert_eq!(captured.text(), "");
+    assert_eq!(
+        captured.notes(),
+        "No resources found in default namespace.\n"
+    );
     assert_eq!(
         result.unwrap_err().to_string(),
         "--tail must be greater than or equal to -1"

@@ -172,7 +172,12 @@ mod tests {
         );
         assert!(err.is_retryable());
         let err = decode::<serde_json::Value>("u", reply(200, false, "<html>")).unwrap_err();
-        assert!(matches!(err, PromError::Protocol { .. }), "{err}");
+        assert!(matches!(err, PromError::NotPrometheus { .. }), "{err}");
+        let err = decode::<serde_json::Value>("u", reply(404, false, "<html>")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "this is not the Prometheus HTTP API at u (HTTP 404 Not Found); check --url"
+        );
     }
 
     #[test]

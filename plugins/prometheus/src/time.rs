@@ -110,6 +110,20 @@ impl Window {
                 rfc3339(end)
             ));
         }
+        // Checked before a step is worked out from the span: a window that
+        // reaches before Unix time began would give a step Prometheus
+        // refuses, and it keeps no samples that old anyway.
+        if start < 0.0 {
+            let flag = if flags.start.is_some() {
+                "--start"
+            } else {
+                "--since"
+            };
+            return Err(format!(
+                "{flag} reaches before 1970-01-01T00:00:00Z, where Prometheus has no samples; \
+                 ask for a shorter window"
+            ));
+        }
         let span = end - start;
         let step = match flags.step {
             Some(step) => parse_duration(step)
@@ -216,6 +230,16 @@ mod tests {
         );
         assert!(parse_time("--time", "-1fortnight", NOW).is_err());
         assert!(parse_time("--time", "2023-13-01T00:00:00Z", NOW).is_err());
+    }
+
+    #[test]
+    fn a_window_before_unix_time_is_refused_before_any_step() {
+        let err = window(None, None, Some("99999y"), None).unwrap_err();
+        assert_eq!(
+            err,
+            "--since reaches before 1970-01-01T00:00:00Z, where Prometheus has no samples; \
+             ask for a shorter window"
+        );
     }
 
     #[test]
