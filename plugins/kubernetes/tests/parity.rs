@@ -154,6 +154,17 @@ async fn more_tables_and_logs() {
                 lines.join("\n")
             };
             assert_same(&args.join(" "), &sorted(&ours), &sorted(&theirs));
+        } else if args.contains(&"--all-containers") {
+            // kubectl may print the containers in either order (seen here
+            // both ways); each container's own lines keep their order, so
+            // the lines are grouped by their `[pod/NAME/CONTAINER]` prefix
+            // with a stable sort.
+            let grouped = |t: &str| {
+                let mut lines: Vec<&str> = t.lines().collect();
+                lines.sort_by_key(|l| l.split_once(' ').map_or(*l, |(prefix, _)| prefix));
+                lines.join("\n")
+            };
+            assert_same(&args.join(" "), &grouped(&ours), &grouped(&theirs));
         } else {
             assert_same(&args.join(" "), &ours, &theirs);
         }
