@@ -1,8 +1,10 @@
 //! Plugin commands under the manager, as a user meets them: Ctrl-C wins over
-//! a reader that never reads, a command that blocks its thread for good is
-//! cut off by its deadline, and a health check that never returns is given
-//! up on in twice its timeout. Each runs the testbed binary in a process of
-//! its own, because a thread blocked for good cannot be reclaimed.
+//! a reader that never reads (a test plugin's stream, and the Kubernetes
+//! plugin's `get -w` and `logs -f` against the API emulator), a command that
+//! blocks its thread for good is cut off by its deadline, and a health check
+//! that never returns is given up on in twice its timeout. Each runs the
+//! testbed binary in a process of its own, because a thread blocked for good
+//! cannot be reclaimed.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -143,4 +145,60 @@ fn a_health_check_blocking_its_thread_for_good_is_given_up_in_twice_its_timeout(
     );
     // Twice the timeout, plus the process's own start and exit.
     assert!(took < Duration::from_millis(3000), "took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kubernetes_watches_and_follows_end_on_ctrl_c_when_nobody_reads() {
+    use vcli_k8s_emulator::{Emulator, Fixtures, names};
+
+    // Enough pods, and log lines, that the listing or the log alone
+    // overflows the pipe and the queue.
+    let line = "x".repeat(200);
+    let lines: Vec<&str> = std::iter::repeat_n(line.as_str(), 5_000).collect();
+    let fixtures = Fixtures::standard().with_generated_pods(5_000).with_logs(
+        "default",
+        names::NGINX_POD,
+        "nginx",
+        &lines,
+    );
+    let emulator = Emulator::start(fixtures).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("vcli-commands-k8s-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let kubeconfig = emulator.write_kubeconfig(&dir).unwrap();
+    let kubeconfig = kubeconfig.to_str().unwrap().to_owned();
+    let streams: [&[&str]; 2] = [
+        &["get", "pods", "-A", "-w"],
+        &["logs", "-f", names::NGINX_POD],
+    ];
+    for stream in streams {
+        let args: Vec<String> = ["k8s", "--kubeconfig", kubeconfig.as_str()]
+            .into_iter()
+            .chain(stream.iter().copied())
+            .map(str::to_owned)
+            .collect();
+        // The emulator serves from this process's runtime: wait elsewhere.
+        let (code, took, err) = tokio::task::spawn_blocking(move || {
+            let mut child = testbed("")
+                .args(&args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut first = [0u8; 1024];
+            child
+                .stdout
+                .as_mut()
+                .unwrap()
+                .read_exact(&mut first)
+                .unwrap();
+            wait_until_blocked_on_stdout(&child);
+            interrupt(&child);
+            exit_within(child, Duration::from_secs(10))
+        })
+        .await
+        .unwrap();
+        assert_eq!(code, 130, "{stream:?}: {err}");
+        assert_eq!(err, "error: interrupted\n", "{stream:?}");
+        assert!(took < Duration::from_secs(1), "{stream:?} took {took:?}");
+    }
 }
