@@ -291,12 +291,8 @@ impl Manager {
                 "health check ended abnormally: {join}"
             )))),
             Err(_) => {
-                let message = format!(
-                    "health check has not returned for {}; the plugin is blocking its thread",
-                    humantime::format_duration(limit)
-                );
                 slot.lock().probe_abandoned();
-                self.inner.fail(slot, message.clone());
+                let message = self.inner.fail_blocked_probe(slot, limit);
                 Ok(Arc::new(HealthStatus::unhealthy(message)))
             }
         }

@@ -97,10 +97,7 @@ impl Manager {
                 handle.abort();
                 let deadline = deadline.unwrap_or_default();
                 let source = CallError::TimedOut { call: "command", deadline };
-                let kind = ViolationKind::DeadlineMissed {
-                    call: "command".to_owned(),
-                    deadline_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
-                };
+                let kind = ViolationKind::deadline_missed("command", deadline);
                 inner.violate(slot, kind, format!("{source} (manager.command_timeout)"));
                 return Err(ManagerError::Call { plugin: name.to_owned(), source });
             }
@@ -190,6 +187,14 @@ impl<F: Future> Future for Budgeted<F> {
     }
 }
 
+/// The commands a slot is serving: how many run now, and since when one
+/// has run without a pause.
+#[derive(Debug, Default)]
+pub(crate) struct Commands {
+    running: usize,
+    since: Option<tokio::time::Instant>,
+}
+
 /// Marks a slot as serving a command while alive, so probes treat a plugin
 /// that is only initialized (a CLI command does not start it) as in use.
 pub(crate) struct ActiveCommand<'a> {
@@ -197,36 +202,34 @@ pub(crate) struct ActiveCommand<'a> {
 }
 
 impl super::slot::Slot {
+    fn commands(&self) -> std::sync::MutexGuard<'_, Commands> {
+        self.commands
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Records that a command began; the guard records its end.
     pub(crate) fn command_began(&self) -> ActiveCommand<'_> {
-        let mut since = self
-            .command_since
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if self.commands.fetch_add(1, Ordering::AcqRel) == 0 {
-            *since = Some(tokio::time::Instant::now());
+        let mut commands = self.commands();
+        if commands.running == 0 {
+            commands.since = Some(tokio::time::Instant::now());
         }
+        commands.running += 1;
         ActiveCommand { slot: self }
     }
 
     /// Since when commands have run without a pause, if one runs now.
     pub(crate) fn serving_command_since(&self) -> Option<tokio::time::Instant> {
-        *self
-            .command_since
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.commands().since
     }
 }
 
 impl Drop for ActiveCommand<'_> {
     fn drop(&mut self) {
-        let mut since = self
-            .slot
-            .command_since
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if self.slot.commands.fetch_sub(1, Ordering::AcqRel) == 1 {
-            *since = None;
+        let mut commands = self.slot.commands();
+        commands.running -= 1;
+        if commands.running == 0 {
+            commands.since = None;
         }
     }
 }

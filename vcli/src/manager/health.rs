@@ -2,6 +2,7 @@
 //! run them and sample resources.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::time::{Instant, MissedTickBehavior};
 use vcli_plugin_api::{HealthState, HealthStatus};
@@ -131,14 +132,20 @@ impl Inner {
         let limit = slot.settings.health.timeout.0 * 2;
         let stuck = slot.lock().probe_stuck(limit);
         if let Some(elapsed) = stuck {
-            self.fail(
-                slot,
-                format!(
-                    "health check has not returned for {}; the plugin is blocking its thread",
-                    humantime::format_duration(elapsed)
-                ),
-            );
+            self.fail_blocked_probe(slot, elapsed);
         }
+    }
+
+    /// Fails a plugin whose health check has not returned for `elapsed`, as
+    /// the watchdog and a guarded one-off check both conclude; returns the
+    /// reason given.
+    pub(super) fn fail_blocked_probe(self: &Arc<Self>, slot: &Slot, elapsed: Duration) -> String {
+        let message = format!(
+            "health check has not returned for {}; the plugin is blocking its thread",
+            humantime::format_duration(elapsed)
+        );
+        self.fail(slot, message.clone());
+        message
     }
 
     pub(super) fn sample_resources(&self, slot: &Slot) -> ResourceUsage {

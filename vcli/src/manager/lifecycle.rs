@@ -313,10 +313,7 @@ impl Inner {
 
     pub(super) fn fail_call(self: &Arc<Self>, slot: &Slot, source: CallError) -> ManagerError {
         if let CallError::TimedOut { call, deadline } = &source {
-            let kind = super::ViolationKind::DeadlineMissed {
-                call: (*call).to_owned(),
-                deadline_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
-            };
+            let kind = super::ViolationKind::deadline_missed(call, *deadline);
             self.violate(slot, kind, source.to_string());
         }
         self.fail(slot, source.to_string());

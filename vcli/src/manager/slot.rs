@@ -5,8 +5,6 @@ mod state;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::time::Instant;
-
 use vcli_plugin_api::{LifecycleState, Plugin, Registration};
 
 pub(crate) use self::state::{FailOutcome, SlotState};
@@ -25,9 +23,7 @@ pub(crate) struct Slot {
     /// Held by the lifecycle operation now running on this plugin.
     claim: tokio::sync::Mutex<()>,
     /// Commands running now (see `command.rs`).
-    pub(crate) commands: std::sync::atomic::AtomicUsize,
-    /// Since when commands have run without a pause.
-    pub(crate) command_since: Mutex<Option<Instant>>,
+    pub(crate) commands: Mutex<super::command::Commands>,
 }
 
 /// Proof that the holder is the only lifecycle operation on a slot.
@@ -56,8 +52,7 @@ impl Slot {
             meter: Arc::new(PluginMeter::new(id, throttle)),
             state: Mutex::new(SlotState::new()),
             claim: tokio::sync::Mutex::new(()),
-            commands: std::sync::atomic::AtomicUsize::new(0),
-            command_since: Mutex::new(None),
+            commands: Mutex::default(),
         }
     }
 

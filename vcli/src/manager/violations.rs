@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 use tokio::time::Instant;
@@ -63,6 +63,16 @@ pub enum ViolationKind {
         /// The deadline, in milliseconds.
         deadline_ms: u64,
     },
+}
+
+impl ViolationKind {
+    /// `call` did not finish within `deadline`.
+    pub(crate) fn deadline_missed(call: &str, deadline: Duration) -> Self {
+        ViolationKind::DeadlineMissed {
+            call: call.to_owned(),
+            deadline_ms: u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
 }
 
 /// One violation.
