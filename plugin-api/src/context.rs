@@ -40,12 +40,60 @@ pub trait HostServices: Send + Sync + fmt::Debug {
         )))
     }
 
+    /// The handle through which `plugin`'s background tasks ask the TUI for
+    /// a frame. Hosts without a screen (the CLI, a test harness) hand out
+    /// one that does nothing.
+    fn redraw(&self, plugin: &str) -> Redraw {
+        let _ = plugin;
+        Redraw::detached()
+    }
+
     /// The process service for `plugin`: children are killed when it stops.
     /// Hosts without one refuse.
     fn processes(&self, plugin: &str) -> Result<ProcessService, PluginError> {
         Err(PluginError::failed(format!(
             "this host gives plugin {plugin} no process service"
         )))
+    }
+}
+
+/// Tells the host that a plugin's model changed and its view needs a frame.
+///
+/// The TUI renders only when something changed: a plugin whose background
+/// task updates the model its view draws calls [`Redraw::request`] after the
+/// update. Requests coalesce (a burst of updates costs one frame, and the
+/// host caps the frame rate), and are cheap enough to make on every change.
+#[derive(Clone)]
+pub struct Redraw {
+    signal: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl Redraw {
+    /// A handle that calls `signal` on every request. Called by hosts.
+    pub fn new(signal: impl Fn() + Send + Sync + 'static) -> Self {
+        Redraw {
+            signal: Some(Arc::new(signal)),
+        }
+    }
+
+    /// A handle that does nothing, for hosts without a screen.
+    pub fn detached() -> Self {
+        Redraw { signal: None }
+    }
+
+    /// Asks for a frame.
+    pub fn request(&self) {
+        if let Some(signal) = &self.signal {
+            signal();
+        }
+    }
+}
+
+impl fmt::Debug for Redraw {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Redraw")
+            .field("attached", &self.signal.is_some())
+            .finish()
     }
 }
 
@@ -243,6 +291,12 @@ impl PluginContext {
             cancel,
             services,
         }
+    }
+
+    /// The handle to ask the TUI for a frame when the view's model changed
+    /// (see [`Redraw`]).
+    pub fn redraw(&self) -> Redraw {
+        self.services.redraw(&self.plugin)
     }
 
     /// The plugin's name.

@@ -102,7 +102,7 @@ pub use command::{CommandKind, Output, OutputStyle};
 pub use config::{PluginConfig, line_column};
 pub use context::{
     BoxedIo, FileSystemAccess, FileSystemService, HostServices, NetworkIo, NetworkMeter,
-    NetworkService, PluginContext, ProcessLauncher, ProcessService,
+    NetworkService, PluginContext, ProcessLauncher, ProcessService, Redraw,
 };
 pub use error::{BoxError, PluginError};
 pub use health::{HealthState, HealthStatus};
@@ -112,7 +112,10 @@ pub use plugin::{DescribePlugin, Plugin};
 pub use ratatui_core;
 pub use registration::{Registration, registrations};
 pub use tokio_util::sync::CancellationToken;
-pub use view::{Key, KeyOutcome, View};
+pub use view::{
+    Intent, Key, KeyHint, KeyOutcome, KeyPress, Modifiers, Mouse, MouseKind, ResourceRef, View,
+    ViewEvent,
+};
 
 /// The version of this API crate. Plugins record the version they were
 /// compiled against in their [`Metadata::api_version`].

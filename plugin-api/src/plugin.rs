@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use crate::{
-    CommandKind, HealthStatus, Metadata, Output, PluginConfig, PluginContext, PluginError, View,
+    CommandKind, HealthStatus, Metadata, Output, PluginConfig, PluginContext, PluginError, ResourceRef, View,
 };
 
 /// A plugin instance, driven by the host's manager.
@@ -66,6 +66,16 @@ pub trait Plugin: Send + Sync + 'static {
 
     /// A fresh view for the TUI, if the plugin has one.
     fn view(&self) -> Option<Box<dyn View>> {
+        None
+    }
+
+    /// A panel about a resource another plugin's view selected (a pod's
+    /// metrics from the Prometheus plugin, say), shown beside that view.
+    /// `None` when the plugin has nothing to say about it. The host asks
+    /// every plugin on each [`Intent::Selected`](crate::Intent::Selected);
+    /// plugins never call each other.
+    fn lens(&self, resource: &ResourceRef) -> Option<Box<dyn View>> {
+        let _ = resource;
         None
     }
 }

@@ -2,11 +2,11 @@
 //! host commands or to the plugin owning the subcommand, and maps every
 //! outcome to an exit code.
 
-mod args;
+pub(crate) mod args;
 mod host;
 mod output;
-mod plugin;
-mod sandbox;
+pub(crate) mod plugin;
+pub(crate) mod sandbox;
 mod table;
 
 use std::io::{IsTerminal, Write};
@@ -44,6 +44,15 @@ impl Failure {
             code,
             message: message.into(),
             bare: false,
+        }
+    }
+
+    /// The message as the CLI prints it on stderr.
+    pub(crate) fn shown(&self) -> String {
+        if self.bare {
+            self.message.clone()
+        } else {
+            format!("error: {}", self.message)
         }
     }
 
@@ -103,7 +112,12 @@ where
             ));
         }
     };
-    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let mut args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    // `vcli` alone at a terminal opens the cockpit; anywhere else (a pipe,
+    // a script) it prints help as before.
+    if args.len() == 1 && std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        args.push("tui".into());
+    }
     let detail = match args::first_command(&args) {
         Some("completions" | "man") => args::Detail::All,
         Some(word) => args::Detail::Only(word),
@@ -123,8 +137,11 @@ where
         Ok(g) => g,
         Err(e) => return report(&Failure::new(EXIT_USAGE, e.to_string())),
     };
-    init_tracing(global.verbose);
-    install_panic_hook();
+    // The TUI logs to a file of its own: nothing may write over the screen.
+    if matches.subcommand_name() != Some("tui") {
+        init_tracing(global.verbose);
+        install_panic_hook();
+    }
     match dispatch(&catalog, &global, &matches) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => report(&failure),
@@ -172,6 +189,7 @@ fn dispatch(
             args::HostCommand::Version { json } => host::version(catalog, json),
             args::HostCommand::Completions { shell } => host::completions(catalog, shell),
             args::HostCommand::Man => host::man(catalog),
+            args::HostCommand::Tui => crate::tui::run(load_config()?, catalog),
             args::HostCommand::Policy(args::PolicyCommand::Check { file }) => {
                 let config = match file {
                     Some(path) => Config::load(Some(&path))?,

@@ -201,6 +201,7 @@ struct FileSchema {
     manager: ManagerSettings,
     policy: crate::policy::GlobalPolicy,
     plugins: BTreeMap<toml::Spanned<String>, PluginSettings>,
+    tui: crate::tui::RawTuiSettings,
 }
 
 /// The loaded configuration: manager settings and per-plugin sections.
@@ -213,6 +214,8 @@ pub struct Config {
     pub manager: ManagerSettings,
     /// `[policy]`.
     pub policy: crate::policy::GlobalPolicy,
+    /// `[tui]`.
+    pub tui: crate::tui::TuiSettings,
     plugins: BTreeMap<String, (PluginSettings, usize)>,
 }
 
@@ -289,6 +292,15 @@ impl Config {
                 },
             }
         })?;
+        let tui = schema.tui.check().map_err(|e| {
+            let (line, column) = line_column(text, e.at);
+            ConfigError::Invalid {
+                path: shown.clone(),
+                line,
+                column,
+                message: format!("{}: {}", e.key, e.message),
+            }
+        })?;
         let plugins = schema
             .plugins
             .into_iter()
@@ -302,6 +314,7 @@ impl Config {
             text: text.into(),
             manager: schema.manager,
             policy: schema.policy,
+            tui,
             plugins,
         })
     }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod manager;
 pub mod policy;
 pub mod sandbox;
+pub mod tui;
 
 // A plugin crate that is never referenced is not linked, and its link-time
 // registration vanishes with it. Naming the first-party plugins here, in the

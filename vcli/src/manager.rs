@@ -26,6 +26,7 @@ use vcli_plugin_api::{Capability, HealthStatus, LifecycleState, Plugin};
 
 pub use call::CallError;
 pub(crate) use call::host_wait;
+pub(crate) use call::panic_message as panic_text;
 pub use error::ManagerError;
 pub use events::{EVENT_BUFFER, EVENT_CAPACITY, Event, EventKind};
 pub use info::PluginInfo;
@@ -356,6 +357,35 @@ impl Manager {
         call::call_plugin_sync_as(&slot.meter, "view", || loan.instance().view())
             .ok()
             .flatten()
+    }
+
+    /// A panel from `name` about a resource another view selected, if it has
+    /// one (see [`Plugin::lens`](vcli_plugin_api::Plugin::lens)). Only
+    /// running plugins are asked.
+    pub fn lens(
+        &self,
+        name: &str,
+        resource: &vcli_plugin_api::ResourceRef,
+    ) -> Option<Box<dyn vcli_plugin_api::View>> {
+        let slot = self.inner.slot(name).ok()?;
+        let loan = slot.lend().ok()?;
+        call::call_plugin_sync_as(&slot.meter, "lens", || loan.instance().lens(resource))
+            .ok()
+            .flatten()
+    }
+
+    /// Marks `name` failed because its view panicked in the host's UI
+    /// thread: the same path as any other failure (event, restart policy).
+    pub fn view_failed(&self, name: &str, reason: String) {
+        if let Ok(slot) = self.inner.slot(name) {
+            self.inner.fail(slot, reason);
+        }
+    }
+
+    /// Woken whenever a plugin asks for a frame through its
+    /// [`Redraw`](vcli_plugin_api::Redraw) handle.
+    pub fn redraw_signal(&self) -> Arc<tokio::sync::Notify> {
+        self.inner.services.redraw_signal()
     }
 
     /// The identity `name`'s allocations are charged to in the tracking

@@ -66,6 +66,9 @@ pub(crate) enum HostCommand {
     },
     /// Print the man page (roff)
     Man,
+    /// Open the cockpit: every plugin's view, the plugins and their events,
+    /// and a command palette (also what `vcli` alone opens in a terminal)
+    Tui,
 }
 
 #[derive(Debug, Subcommand)]

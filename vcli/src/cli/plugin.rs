@@ -129,7 +129,7 @@ enum Ended {
 
 /// A command's error as the CLI reports it: the plugin's own words for its
 /// own errors, the manager's for everything that happened around it.
-fn command_failure(plugin: &str, error: ManagerError) -> Failure {
+pub(crate) fn command_failure(plugin: &str, error: ManagerError) -> Failure {
     match error {
         ManagerError::Plugin { source, .. } if source.is_broken_pipe() => {
             Failure::new(super::EXIT_OK, "")

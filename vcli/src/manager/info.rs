@@ -36,4 +36,7 @@ pub struct PluginInfo {
     pub restarts: u32,
     /// Whether it crashed too often to be restarted.
     pub quarantined: bool,
+    /// How long it has been running, when it runs.
+    #[serde(skip)]
+    pub uptime: Option<std::time::Duration>,
 }

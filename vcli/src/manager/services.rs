@@ -25,6 +25,8 @@ use super::violations::{Resource, ViolationKind};
 #[derive(Debug)]
 pub(crate) struct Services {
     inner: Weak<Inner>,
+    /// Woken by plugins whose view model changed; the TUI waits on it.
+    redraw: Arc<tokio::sync::Notify>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -35,7 +37,15 @@ impl std::fmt::Debug for Inner {
 
 impl Services {
     pub(crate) fn new(inner: Weak<Inner>) -> Self {
-        Services { inner }
+        Services {
+            inner,
+            redraw: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    /// What plugins' redraw requests wake.
+    pub(crate) fn redraw_signal(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.redraw)
     }
 
     fn inner(&self) -> Result<Arc<Inner>, PluginError> {
@@ -64,6 +74,13 @@ impl Drop for LiveTask {
 }
 
 impl HostServices for Services {
+    fn redraw(&self, _plugin: &str) -> vcli_plugin_api::Redraw {
+        // One signal for all plugins: the TUI redraws the whole screen, and
+        // `notify_one` keeps a single permit, so a burst costs one frame.
+        let signal = Arc::clone(&self.redraw);
+        vcli_plugin_api::Redraw::new(move || signal.notify_one())
+    }
+
     fn spawn(
         &self,
         plugin: &str,

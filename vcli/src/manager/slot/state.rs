@@ -387,6 +387,10 @@ impl SlotState {
             resources: self.resources,
             restarts: self.restarts,
             quarantined: self.quarantined,
+            uptime: match self.lifecycle {
+                LifecycleState::Running => self.started_at.map(|t| t.elapsed()),
+                _ => None,
+            },
         }
     }
 
