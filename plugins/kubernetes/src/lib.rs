@@ -127,6 +127,7 @@ impl Plugin for KubernetesPlugin {
         let options = inner.options.clone();
         let network = inner.network.clone();
         let model = self.model.clone();
+        model.attach(inner.ctx.redraw());
         let all = self.all_namespaces();
         inner.ctx.spawn("k8s-watchers", async move {
             let connected = tokio::select! {
@@ -135,7 +136,7 @@ impl Plugin for KubernetesPlugin {
             };
             match connected {
                 Ok(conn) => watch::run(conn, model, all, token).await,
-                Err(e) => model.lock().connection = ConnectionStatus::Error(e.to_string()),
+                Err(e) => model.update().connection = ConnectionStatus::Error(e.to_string()),
             }
         })
     }

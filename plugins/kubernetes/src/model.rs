@@ -3,7 +3,9 @@
 //! objects.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+
+use vcli_plugin_api::Redraw;
 
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::Deployment;
@@ -304,18 +306,68 @@ pub(crate) fn service_type(s: &Service) -> String {
 /// The model shared between the watchers (writers) and the view (reader).
 /// Critical sections are short (one event, one frame), so a plain mutex
 /// is enough and never held across an await.
+/// Writers go through [`SharedModel::update`], which asks the host for a
+/// frame when they are done, so the TUI draws on change, never on a timer.
 #[derive(Debug, Clone)]
-pub struct SharedModel(Arc<Mutex<KubeModel>>);
+pub struct SharedModel {
+    model: Arc<Mutex<KubeModel>>,
+    redraw: Arc<OnceLock<Redraw>>,
+}
 
 impl SharedModel {
     /// Shares `model`.
     pub fn new(model: KubeModel) -> Self {
-        SharedModel(Arc::new(Mutex::new(model)))
+        SharedModel {
+            model: Arc::new(Mutex::new(model)),
+            redraw: Arc::new(OnceLock::new()),
+        }
     }
 
-    /// Locks the model. A panic while holding the lock cannot leave it
-    /// half-updated in a way that matters for drawing, so poison is ignored.
+    /// Connects the model to the host's redraw handle (once; at start).
+    pub fn attach(&self, redraw: Redraw) {
+        let _ = self.redraw.set(redraw);
+    }
+
+    /// Locks the model to read it. A panic while holding the lock cannot
+    /// leave it half-updated in a way that matters for drawing, so poison
+    /// is ignored.
     pub fn lock(&self) -> MutexGuard<'_, KubeModel> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.model.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Locks the model to change it; the view is redrawn afterwards.
+    pub fn update(&self) -> ModelUpdate<'_> {
+        ModelUpdate {
+            guard: self.lock(),
+            redraw: self.redraw.get(),
+        }
+    }
+}
+
+/// A write lock on the model that asks for a frame when released.
+#[derive(Debug)]
+pub struct ModelUpdate<'a> {
+    guard: MutexGuard<'a, KubeModel>,
+    redraw: Option<&'a Redraw>,
+}
+
+impl std::ops::Deref for ModelUpdate<'_> {
+    type Target = KubeModel;
+    fn deref(&self) -> &KubeModel {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for ModelUpdate<'_> {
+    fn deref_mut(&mut self) -> &mut KubeModel {
+        &mut self.guard
+    }
+}
+
+impl Drop for ModelUpdate<'_> {
+    fn drop(&mut self) {
+        if let Some(redraw) = self.redraw {
+            redraw.request();
+        }
     }
 }

@@ -8,7 +8,7 @@
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 use ratatui_core::style::{Color, Modifier, Style};
-use vcli_plugin_api::{Key, KeyOutcome, View};
+use vcli_plugin_api::{Key, KeyHint, KeyOutcome, View};
 
 use crate::model::{ConnectionStatus, DeploymentState, KubeModel, PodRow, SharedModel};
 use crate::printers::{restarts_cell, since_ts};
@@ -346,6 +346,24 @@ impl KubeView {
 impl View for KubeView {
     fn title(&self) -> String {
         "Kubernetes".to_owned()
+    }
+
+    fn summary(&self) -> Option<String> {
+        let model = self.model.lock();
+        let connection = match &model.connection {
+            ConnectionStatus::Connected => "connected",
+            ConnectionStatus::Connecting => "connecting",
+            ConnectionStatus::Error(_) => "disconnected",
+        };
+        Some(format!("k8s {} ({connection})", model.context))
+    }
+
+    fn key_hints(&self) -> Vec<KeyHint> {
+        vec![
+            KeyHint::new("j/k ↑↓", "select"),
+            KeyHint::new("PgUp/PgDn", "page"),
+            KeyHint::new("/", "filter"),
+        ]
     }
 
     fn render(&mut self, area: Rect, buf: &mut Buffer) {

@@ -57,7 +57,7 @@ pub(crate) async fn run(
     cancel: CancellationToken,
 ) {
     {
-        let mut m = model.lock();
+        let mut m = model.update();
         m.context.clone_from(&conn.context);
         m.namespace = (!all_namespaces).then(|| conn.namespace.clone());
     }
@@ -75,7 +75,7 @@ pub(crate) async fn run(
             () = cancel.cancelled() => return,
             _ = version.tick() => {
                 let probe = health::probe(&conn).await;
-                let mut m = model.lock();
+                let mut m = model.update();
                 if let Some(v) = probe.version {
                     m.server_version = Some(v);
                 } else if let Some(e) = probe.error {
@@ -87,9 +87,9 @@ pub(crate) async fn run(
                 match event {
                     Event::Init => pending_pods.clear(),
                     Event::InitApply(p) => pending_pods.push(PodRow::from_pod(&p)),
-                    Event::InitDone => model.lock().replace_pods(std::mem::take(&mut pending_pods)),
-                    Event::Apply(p) => model.lock().upsert_pod(PodRow::from_pod(&p)),
-                    Event::Delete(p) => model.lock().remove_pod(
+                    Event::InitDone => model.update().replace_pods(std::mem::take(&mut pending_pods)),
+                    Event::Apply(p) => model.update().upsert_pod(PodRow::from_pod(&p)),
+                    Event::Delete(p) => model.update().remove_pod(
                         p.metadata.namespace.as_deref().unwrap_or_default(),
                         p.metadata.name.as_deref().unwrap_or_default(),
                     ),
@@ -100,13 +100,13 @@ pub(crate) async fn run(
                 match event {
                     Event::Init => pending_deployments.clear(),
                     Event::InitApply(d) => pending_deployments.push(d),
-                    Event::InitDone => model.lock().replace_deployments(&std::mem::take(&mut pending_deployments)),
-                    Event::Apply(d) => model.lock().set_deployment(
+                    Event::InitDone => model.update().replace_deployments(&std::mem::take(&mut pending_deployments)),
+                    Event::Apply(d) => model.update().set_deployment(
                         d.metadata.namespace.as_deref().unwrap_or_default(),
                         d.metadata.name.as_deref().unwrap_or_default(),
                         Some(DeploymentState::of(&d)),
                     ),
-                    Event::Delete(d) => model.lock().set_deployment(
+                    Event::Delete(d) => model.update().set_deployment(
                         d.metadata.namespace.as_deref().unwrap_or_default(),
                         d.metadata.name.as_deref().unwrap_or_default(),
                         None,
@@ -118,13 +118,13 @@ pub(crate) async fn run(
                 match event {
                     Event::Init => pending_services.clear(),
                     Event::InitApply(s) => pending_services.push(s),
-                    Event::InitDone => model.lock().replace_services(&std::mem::take(&mut pending_services)),
-                    Event::Apply(s) => model.lock().set_service(
+                    Event::InitDone => model.update().replace_services(&std::mem::take(&mut pending_services)),
+                    Event::Apply(s) => model.update().set_service(
                         s.metadata.namespace.as_deref().unwrap_or_default(),
                         s.metadata.name.as_deref().unwrap_or_default(),
                         Some(service_type(&s)),
                     ),
-                    Event::Delete(s) => model.lock().set_service(
+                    Event::Delete(s) => model.update().set_service(
                         s.metadata.namespace.as_deref().unwrap_or_default(),
                         s.metadata.name.as_deref().unwrap_or_default(),
                         None,
@@ -140,7 +140,7 @@ pub(crate) async fn run(
 fn ok<K>(conn: &Conn, model: &SharedModel, event: watcher::Result<Event<K>>) -> Option<Event<K>> {
     match event {
         Ok(e) => {
-            let mut m = model.lock();
+            let mut m = model.update();
             if m.connection != ConnectionStatus::Connected {
                 m.connection = ConnectionStatus::Connected;
             }
@@ -157,7 +157,7 @@ fn ok<K>(conn: &Conn, model: &SharedModel, event: watcher::Result<Event<K>>) -> 
                 }
                 other => other.to_string(),
             };
-            model.lock().connection = ConnectionStatus::Error(message);
+            model.update().connection = ConnectionStatus::Error(message);
             None
         }
     }

@@ -114,6 +114,7 @@ impl Plugin for PrometheusPlugin {
     async fn start(&self) -> Result<(), PluginError> {
         let runtime = self.runtime()?;
         let cancel = runtime.ctx.cancellation().child_token();
+        self.views.attach(runtime.ctx.redraw());
         let task = model::refresh_loop(
             runtime.api.clone(),
             Arc::clone(&self.views),

@@ -115,6 +115,8 @@ pub(crate) struct ViewState {
     last_range: Mutex<Option<RangeRequest>>,
     /// Wakes the refresh task early (the view's `r` key).
     pub(crate) wake: Notify,
+    /// Asks the host for a frame after each refresh.
+    redraw: std::sync::OnceLock<vcli_plugin_api::Redraw>,
 }
 
 /// A poisoned lock only means a panic elsewhere mid-update; the data is
@@ -124,6 +126,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl ViewState {
+    /// Connects the model to the host's redraw handle (once; at start).
+    pub(crate) fn attach(&self, redraw: vcli_plugin_api::Redraw) {
+        let _ = self.redraw.set(redraw);
+    }
+
     /// Runs `f` on the current model under the lock (keep it short).
     pub(crate) fn with_model<R>(&self, f: impl FnOnce(&PromModel) -> R) -> R {
         f(&lock(&self.model))
@@ -178,6 +185,10 @@ pub(crate) async fn refresh_loop(
         tokio::select! {
             () = cancel.cancelled() => return,
             () = refresh_once(&api, &state) => {}
+        }
+        // The view draws on change: one frame per refresh.
+        if let Some(redraw) = state.redraw.get() {
+            redraw.request();
         }
         tokio::select! {
             () = cancel.cancelled() => return,

@@ -220,6 +220,20 @@ impl View for PromView {
         "Prometheus".to_owned()
     }
 
+    fn summary(&self) -> Option<String> {
+        self.state.with_model(|model| {
+            let (up, down) = model
+                .jobs
+                .iter()
+                .fold((0, 0), |(u, d), j| (u + j.up, d + j.down));
+            Some(format!("prom {} ({up} up, {down} down)", model.url))
+        })
+    }
+
+    fn key_hints(&self) -> Vec<vcli_plugin_api::KeyHint> {
+        vec![vcli_plugin_api::KeyHint::new("r", "refresh now")]
+    }
+
     fn render(&mut self, area: Rect, buf: &mut Buffer) {
         self.state.with_model(|model| render(model, area, buf));
     }

@@ -317,9 +317,10 @@ fn run(model: &mut Model, line: String, parsed: super::palette::Parsed, effects:
 fn mouse(model: &mut Model, kind: MouseKind, column: u16, row: u16, effects: &mut Vec<Effect>) {
     let areas = layout::areas(model);
     if kind == MouseKind::Click && row == areas.tabs.y && areas.tabs.height > 0 {
-        if let Some(i) = layout::tab_ranges(model)
+        if let Some(i) = layout::tab_bar(model, areas.tabs.width)
+            .ranges
             .iter()
-            .position(|r| r.contains(&column))
+            .position(|r| r.as_ref().is_some_and(|r| r.contains(&column)))
         {
             focus(model, i, effects);
         }

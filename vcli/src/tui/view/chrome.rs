@@ -31,21 +31,36 @@ pub fn header(model: &mut Model, area: Rect, buf: &mut Buffer) {
     Line::from(spans).render(area, buf);
 }
 
-/// The tab bar, the focused tab highlighted.
+/// The tab bar, the focused tab highlighted; when the tabs do not fit,
+/// the focused one stays in view and arrows say more are hidden.
 pub fn tabs(model: &Model, area: Rect, buf: &mut Buffer) {
     if area.is_empty() {
         return;
     }
     let theme = model.theme;
-    let mut spans = Vec::new();
-    for (i, label) in layout::tab_labels(model).into_iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::styled("│", theme.muted));
-        }
-        let style = if i == model.active { theme.tab_active } else { theme.tab };
-        spans.push(Span::styled(label, style));
+    let bar = layout::tab_bar(model, area.width);
+    let labels = layout::tab_labels(model);
+    if bar.more_left {
+        buf.set_stringn(area.x, area.y, "‹", 1, theme.heading);
     }
-    Line::from(spans).render(area, buf);
+    let mut right_end = 0;
+    for (i, (label, range)) in labels.iter().zip(&bar.ranges).enumerate() {
+        let Some(range) = range else { continue };
+        let style = if i == model.active { theme.tab_active } else { theme.tab };
+        let x = area.x + range.start;
+        if x >= area.x + area.width {
+            break;
+        }
+        let room = usize::from(area.x + area.width - x);
+        buf.set_stringn(x, area.y, label, room, style);
+        if range.end < area.width {
+            buf.set_stringn(area.x + range.end, area.y, "│", 1, theme.muted);
+        }
+        right_end = range.end + 1;
+    }
+    if bar.more_right && right_end < area.width {
+        buf.set_stringn(area.x + area.width - 1, area.y, "›", 1, theme.heading);
+    }
 }
 
 /// What a plugin tab shows before its view exists.

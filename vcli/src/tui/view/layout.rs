@@ -83,19 +83,63 @@ pub fn tab_labels(model: &Model) -> Vec<String> {
         .collect()
 }
 
-/// The columns each tab label covers, for clicks.
-pub fn tab_ranges(model: &Model) -> Vec<Range<u16>> {
-    let mut x = 0u16;
-    tab_labels(model)
+/// Where each tab label is drawn (`None` for tabs scrolled out of a bar
+/// too narrow for all of them), and whether tabs are hidden to the left and
+/// to the right. The focused tab is always shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TabBar {
+    /// Per tab, the columns its label covers.
+    pub ranges: Vec<Option<Range<u16>>>,
+    /// Tabs hidden to the left.
+    pub more_left: bool,
+    /// Tabs hidden to the right.
+    pub more_right: bool,
+}
+
+/// Lays out the tab bar in `width` columns.
+pub fn tab_bar(model: &Model, width: u16) -> TabBar {
+    let widths: Vec<u16> = tab_labels(model)
         .iter()
-        .map(|label| {
-            let width = u16::try_from(unicode_width(label)).unwrap_or(u16::MAX);
-            let range = x..x.saturating_add(width);
-            // One column of separator.
-            x = x.saturating_add(width).saturating_add(1);
-            range
+        .map(|l| u16::try_from(unicode_width(l)).unwrap_or(u16::MAX))
+        .collect();
+    let n = widths.len();
+    let active = model.active.min(n.saturating_sub(1));
+    let total: u32 = widths.iter().map(|w| u32::from(*w) + 1).sum();
+    let (first, last) = if total <= u32::from(width) + 1 {
+        (0, n)
+    } else {
+        // Two columns each side for the "‹ " and " ›" markers.
+        let room = u32::from(width.saturating_sub(4));
+        let mut first = active;
+        let mut used = u32::from(widths[active]) + 1;
+        while first > 0 && used + u32::from(widths[first - 1]) + 1 <= room {
+            first -= 1;
+            used += u32::from(widths[first]) + 1;
+        }
+        let mut last = active + 1;
+        while last < n && used + u32::from(widths[last]) + 1 <= room {
+            used += u32::from(widths[last]) + 1;
+            last += 1;
+        }
+        (first, last)
+    };
+    let more_left = first > 0;
+    let mut x: u16 = if more_left { 2 } else { 0 };
+    let ranges = (0..n)
+        .map(|i| {
+            if i < first || i >= last {
+                return None;
+            }
+            let range = x..x.saturating_add(widths[i]);
+            x = x.saturating_add(widths[i]).saturating_add(1);
+            Some(range)
         })
-        .collect()
+        .collect();
+    TabBar {
+        ranges,
+        more_left,
+        more_right: last < n,
+    }
 }
 
 /// Display width in cells.

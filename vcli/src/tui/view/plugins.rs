@@ -27,15 +27,13 @@ pub fn draw(panel: &PluginsPanel, theme: &Theme, now: SystemTime, area: Rect, bu
     } else {
         (area, None)
     };
-    let heading = Row::new(
-        ["NAME", "STATE", "HEALTH", "UPTIME", "RESTARTS", "CPU", "MEMORY", "TASKS", "NET", "RATE", "VIOLATIONS"]
-            .map(Cell::from),
-    )
-    .style(theme.heading);
+    let name_width = rows.iter().map(|r| r.info.name.len() + 1).max().unwrap_or(5).max(5);
+    let keep = columns_that_fit(name_width, area.width);
+    let heading = Row::new(keep.iter().map(|&c| Cell::from(COLUMNS[c].0))).style(theme.heading);
     let body = rows.iter().enumerate().map(|(i, row)| {
         let selected = i == panel.selected;
         let marker = if selected { "›" } else { " " };
-        let r = Row::new(vec![
+        let cells: [Cell<'_>; 11] = [
             Cell::from(format!("{marker}{}", row.info.name)),
             Cell::from(state_text(row)).style(state_style(row, theme)),
             Cell::from(row.info.health.state.to_string()).style(health_style(row.info.health.state, theme)),
@@ -47,22 +45,19 @@ pub fn draw(panel: &PluginsPanel, theme: &Theme, now: SystemTime, area: Rect, bu
             Cell::from(bytes(row.info.resources.bytes_received + row.info.resources.bytes_sent)),
             Cell::from(format!("{}/s", bytes(row.net_rate.max(0.0) as u64))),
             Cell::from(violations_text(row, now)),
-        ]);
+        ];
+        let mut cells = cells.map(Some);
+        let r = Row::new(keep.iter().filter_map(|&c| cells[c].take()));
         if selected { r.style(theme.selected) } else { r }
     });
-    let widths = [
-        Constraint::Length(14),
-        Constraint::Length(12),
-        Constraint::Length(10),
-        Constraint::Length(7),
-        Constraint::Length(8),
-        Constraint::Length(6),
-        Constraint::Length(9),
-        Constraint::Length(5),
-        Constraint::Length(9),
-        Constraint::Length(10),
-        Constraint::Min(10),
-    ];
+    let widths: Vec<Constraint> = keep
+        .iter()
+        .map(|&c| match c {
+            0 => Constraint::Length(u16::try_from(name_width + 1).unwrap_or(u16::MAX)),
+            10 => Constraint::Min(COLUMNS[c].1),
+            _ => Constraint::Length(COLUMNS[c].1),
+        })
+        .collect();
     Table::new(body, widths)
         .header(heading)
         .column_spacing(1)
@@ -78,6 +73,43 @@ pub fn draw(panel: &PluginsPanel, theme: &Theme, now: SystemTime, area: Rect, bu
     if let (Some(detail), Some(row)) = (detail_area, rows.get(panel.selected)) {
         draw_detail(row, theme, now, detail, buf);
     }
+}
+
+/// Heading, width and priority (lower is kept longer) of each column.
+const COLUMNS: [(&str, u16, u8); 11] = [
+    ("NAME", 0, 0),
+    ("STATE", 11, 0),
+    ("HEALTH", 9, 1),
+    ("UPTIME", 7, 4),
+    ("RESTARTS", 8, 5),
+    ("CPU", 6, 2),
+    ("MEMORY", 10, 2),
+    ("TASKS", 5, 6),
+    ("NET", 10, 7),
+    ("RATE", 11, 3),
+    ("VIOLATIONS", 10, 3),
+];
+
+/// The columns shown in `width` cells: the least important go first.
+fn columns_that_fit(name_width: usize, width: u16) -> Vec<usize> {
+    let mut keep: Vec<usize> = (0..COLUMNS.len()).collect();
+    let cost = |keep: &[usize]| -> usize {
+        keep.iter()
+            .map(|&c| if c == 0 { name_width + 1 } else { usize::from(COLUMNS[c].1) } + 1)
+            .sum()
+    };
+    while cost(&keep) > usize::from(width) {
+        let Some((at, _)) = keep
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| COLUMNS[**c].2 > 0)
+            .max_by_key(|(_, c)| COLUMNS[**c].2)
+        else {
+            break;
+        };
+        keep.remove(at);
+    }
+    keep
 }
 
 fn state_text(row: &PluginRow) -> String {
