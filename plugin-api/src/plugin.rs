@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 
 use crate::{
-    CommandKind, HealthStatus, Metadata, Output, PluginConfig, PluginContext, PluginError, ResourceRef, View,
+    CommandKind, HealthStatus, Metadata, Output, PluginConfig, PluginContext, PluginError,
+    ResourceRef, View,
 };
 
 /// A plugin instance, driven by the host's manager.

@@ -32,14 +32,32 @@ pub use model::Model;
 
 /// A model for `catalog` under `config`: one tab per enabled plugin with a
 /// view, then Plugins and Events, the palette over the plugins' commands.
-pub fn initial_model(catalog: &Catalog, config: &Config, size: (u16, u16), color: bool) -> Model {
+/// `history` is the palette's, oldest first.
+pub fn initial_model(
+    catalog: &Catalog,
+    config: &Config,
+    size: (u16, u16),
+    color: bool,
+    history: Vec<String>,
+) -> Model {
     let theme = theme::Theme::new(config.tui.theme, color);
     let binary = format!("vcli {}", env!("CARGO_PKG_VERSION"));
-    let mut model = Model::new(binary, config.tui.keys.clone(), theme, size, SystemTime::now());
+    let mut model = Model::new(
+        binary,
+        config.tui.keys.clone(),
+        theme,
+        size,
+        SystemTime::now(),
+    );
     for registration in catalog.iter() {
         let meta = registration.metadata();
-        if config.plugin(meta.name).enabled && meta.capabilities.contains(&Capability::TuiRendering) {
-            model.add_plugin_tab(meta.name, title_case(meta.name), format!("starting {}…", meta.name));
+        if config.plugin(meta.name).enabled && meta.capabilities.contains(&Capability::TuiRendering)
+        {
+            model.add_plugin_tab(
+                meta.name,
+                title_case(meta.name),
+                format!("starting {}…", meta.name),
+            );
         }
     }
     let plugin_commands = catalog
@@ -47,7 +65,6 @@ pub fn initial_model(catalog: &Catalog, config: &Config, size: (u16, u16), color
         .filter(|r| config.plugin(r.metadata().name).enabled)
         .filter_map(|r| r.metadata().command.map(str::to_owned))
         .collect();
-    let history = palette::history_path().map(|p| palette::load_history(&p)).unwrap_or_default();
     let tree = crate::cli::args::command(catalog, crate::cli::args::Detail::All);
     model.palette = palette::Palette::new(tree, plugin_commands, history);
     model
@@ -55,7 +72,9 @@ pub fn initial_model(catalog: &Catalog, config: &Config, size: (u16, u16), color
 
 fn title_case(name: &str) -> String {
     let mut chars = name.chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// Runs the TUI until the user quits: every enabled plugin started, the
@@ -71,7 +90,16 @@ pub(crate) fn run(config: Config, catalog: &Catalog) -> Result<(), Failure> {
         .terminal
         .size()
         .map_err(|e| Failure::new(EXIT_FAILURE, format!("cannot read the terminal size: {e}")))?;
-    let model = initial_model(catalog, &config, (size.width, size.height), theme::color_allowed());
+    let history = palette::history_path()
+        .map(|p| palette::load_history(&p))
+        .unwrap_or_default();
+    let model = initial_model(
+        catalog,
+        &config,
+        (size.width, size.height),
+        theme::color_allowed(),
+        history,
+    );
     let result = runtime.block_on(app::run(manager, config, model, &mut screen));
     drop(screen);
     crate::cli::plugin::close(runtime);

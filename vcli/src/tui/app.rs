@@ -88,7 +88,12 @@ struct Host {
 /// # Errors
 ///
 /// The terminal could not be read or written.
-pub async fn run(manager: Manager, config: Config, mut model: Model, screen: &mut Screen) -> io::Result<()> {
+pub async fn run(
+    manager: Manager,
+    config: Config,
+    mut model: Model,
+    screen: &mut Screen,
+) -> io::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut host = Host {
         manager: manager.clone(),
@@ -224,7 +229,10 @@ fn terminal_msg(event: TermEvent) -> Option<Msg> {
                 row: mouse.row,
             })
         }
-        TermEvent::Paste(text) => text.chars().next().map(|_| Msg::Status("paste is not supported here; type the text".to_owned())),
+        TermEvent::Paste(text) => text
+            .chars()
+            .next()
+            .map(|_| Msg::Status("paste is not supported here; type the text".to_owned())),
         _ => None,
     }
 }
@@ -263,7 +271,9 @@ impl Host {
             EventKind::Failed { reason } | EventKind::Terminated { reason } => Msg::View {
                 plugin,
                 view: None,
-                waiting: format!("{plugin} failed: {reason}\nSee the Plugins tab; it restarts if its restart policy says so."),
+                waiting: format!(
+                    "{plugin} failed: {reason}\nSee the Plugins tab; it restarts if its restart policy says so."
+                ),
             },
             EventKind::Stopped | EventKind::Unloaded => Msg::View {
                 plugin,
@@ -275,7 +285,12 @@ impl Host {
         let _ = self.tx.send(msg);
     }
 
-    fn execute(&mut self, effect: Effect, model: &mut Model, screen: &mut Screen) -> io::Result<()> {
+    fn execute(
+        &mut self,
+        effect: Effect,
+        model: &mut Model,
+        screen: &mut Screen,
+    ) -> io::Result<()> {
         match effect {
             Effect::Plugin { plugin, action } => {
                 let manager = self.manager.clone();
@@ -293,7 +308,11 @@ impl Host {
                     let _ = tx.send(Msg::Status(text));
                 });
             }
-            Effect::Run { id, line: _, parsed } => self.run_command(id, parsed, model),
+            Effect::Run {
+                id,
+                line: _,
+                parsed,
+            } => self.run_command(id, parsed, model),
             Effect::Cancel(id) => {
                 if let Some(token) = self.commands.get(&id) {
                     token.cancel();
@@ -305,7 +324,11 @@ impl Host {
                     .catalog()
                     .names()
                     .filter(|name| *name != from)
-                    .filter_map(|name| self.manager.lens(name, &resource).map(|v| HostedView::new(name, v)))
+                    .filter_map(|name| {
+                        self.manager
+                            .lens(name, &resource)
+                            .map(|v| HostedView::new(name, v))
+                    })
                     .collect();
                 apply(self, model, Msg::Lenses(lenses), screen)?;
             }
@@ -360,7 +383,9 @@ impl Host {
             let state = match result {
                 Ok(()) => CommandState::Done,
                 Err(_) if token.is_cancelled() => CommandState::Cancelled,
-                Err(e) => CommandState::Failed(crate::cli::plugin::command_failure(name, e).shown()),
+                Err(e) => {
+                    CommandState::Failed(crate::cli::plugin::command_failure(name, e).shown())
+                }
             };
             // Output written before the end is drained first.
             ready.notify_one();

@@ -105,7 +105,9 @@ impl HostedView {
 
     /// Delivers an event.
     pub fn handle(&mut self, event: &ViewEvent) -> KeyOutcome {
-        self.call("handle_event", KeyOutcome::Ignored, |v| v.handle_event(event))
+        self.call("handle_event", KeyOutcome::Ignored, |v| {
+            v.handle_event(event)
+        })
     }
 
     /// Whether the view filters rows by the `/` line.

@@ -148,7 +148,11 @@ impl Keymap {
         let mut map = Keymap::default();
         let mut set_at = BTreeMap::new();
         for (name, name_at, text, text_at) in entries {
-            let Some(action) = Action::ALL.iter().copied().find(|a| a.config_name() == name) else {
+            let Some(action) = Action::ALL
+                .iter()
+                .copied()
+                .find(|a| a.config_name() == name)
+            else {
                 let known: Vec<_> = Action::ALL.iter().map(|a| a.config_name()).collect();
                 return Err(KeymapError {
                     at: name_at,
@@ -211,10 +215,16 @@ fn parse_key(text: &str) -> Result<KeyPress, String> {
     let mut rest = text;
     loop {
         let lower = rest.to_ascii_lowercase();
-        if let Some(r) = lower.strip_prefix("ctrl-").or_else(|| lower.strip_prefix("c-")) {
+        if let Some(r) = lower
+            .strip_prefix("ctrl-")
+            .or_else(|| lower.strip_prefix("c-"))
+        {
             modifiers.ctrl = true;
             rest = &rest[rest.len() - r.len()..];
-        } else if let Some(r) = lower.strip_prefix("alt-").or_else(|| lower.strip_prefix("m-")) {
+        } else if let Some(r) = lower
+            .strip_prefix("alt-")
+            .or_else(|| lower.strip_prefix("m-"))
+        {
             modifiers.alt = true;
             rest = &rest[rest.len() - r.len()..];
         } else if let Some(r) = lower.strip_prefix("shift-") {
@@ -244,7 +254,10 @@ fn parse_key(text: &str) -> Result<KeyPress, String> {
         "home" => Key::Home,
         "end" => Key::End,
         "space" => Key::Char(' '),
-        f if f.len() > 1 && f.starts_with('f') && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) => {
+        f if f.len() > 1
+            && f.starts_with('f')
+            && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
+        {
             Key::F(f[1..].parse().unwrap_or(1))
         }
         _ => {
@@ -324,7 +337,11 @@ pub fn from_crossterm(event: crossterm::event::KeyEvent) -> Option<KeyPress> {
             // make `?` differ between terminals that report it and those
             // that don't.
             modifiers.shift = false;
-            Key::Char(if modifiers.ctrl { c.to_ascii_lowercase() } else { c })
+            Key::Char(if modifiers.ctrl {
+                c.to_ascii_lowercase()
+            } else {
+                c
+            })
         }
         KeyCode::Enter => Key::Enter,
         KeyCode::Esc => Key::Esc,
@@ -374,11 +391,18 @@ mod tests {
         let ctrl_l = parse_key("ctrl-l").unwrap();
         assert_eq!(ctrl_l.key, Key::Char('l'));
         assert!(ctrl_l.modifiers.ctrl);
-        assert_eq!(parse_key("shift-tab").unwrap(), KeyPress::plain(Key::BackTab));
+        assert_eq!(
+            parse_key("shift-tab").unwrap(),
+            KeyPress::plain(Key::BackTab)
+        );
         assert_eq!(parse_key("F5").unwrap(), KeyPress::plain(Key::F(5)));
         assert_eq!(parse_key(":").unwrap(), KeyPress::plain(Key::Char(':')));
         assert!(parse_key("ctrl-c").unwrap_err().contains("always quits"));
-        assert!(parse_key("hyper-q").unwrap_err().contains("cannot read key"));
+        assert!(
+            parse_key("hyper-q")
+                .unwrap_err()
+                .contains("cannot read key")
+        );
     }
 
     #[test]
@@ -393,8 +417,15 @@ mod tests {
         let err = Keymap::from_entries([entry("quit", "?")]).unwrap_err();
         assert_eq!(err.at, 7);
         assert_eq!(err.key, "tui.keys.quit");
-        assert_eq!(err.message, "? is already bound to help; bind help to another key too");
+        assert_eq!(
+            err.message,
+            "? is already bound to help; bind help to another key too"
+        );
         let err = Keymap::from_entries([entry("qiut", "z")]).unwrap_err();
-        assert!(err.message.starts_with("unknown action; known: quit,"), "{}", err.message);
+        assert!(
+            err.message.starts_with("unknown action; known: quit,"),
+            "{}",
+            err.message
+        );
     }
 }

@@ -82,7 +82,9 @@ impl Tab {
     /// The title shown in the tab bar.
     pub fn title(&self) -> String {
         match self {
-            Tab::Plugin { title, view, .. } => view.as_ref().map_or_else(|| title.clone(), HostedView::title),
+            Tab::Plugin { title, view, .. } => view
+                .as_ref()
+                .map_or_else(|| title.clone(), HostedView::title),
             Tab::Plugins => "Plugins".to_owned(),
             Tab::Events => "Events".to_owned(),
             Tab::Command(pane) => pane.title(),
@@ -166,7 +168,10 @@ impl EventLog {
                 needle.is_empty()
                     || e.plugin.to_lowercase().contains(&needle)
                     || super::view::events::kind_text(&e.kind).0.contains(&needle)
-                    || super::view::events::kind_text(&e.kind).1.to_lowercase().contains(&needle)
+                    || super::view::events::kind_text(&e.kind)
+                        .1
+                        .to_lowercase()
+                        .contains(&needle)
             })
             .collect()
     }
@@ -315,7 +320,13 @@ impl CommandPane {
 impl Model {
     /// A model with no plugin tabs yet, the Plugins and Events tabs, the
     /// given keys and theme, at `size`.
-    pub fn new(binary: String, keys: Keymap, theme: Theme, size: (u16, u16), now: SystemTime) -> Model {
+    pub fn new(
+        binary: String,
+        keys: Keymap,
+        theme: Theme,
+        size: (u16, u16),
+        now: SystemTime,
+    ) -> Model {
         Model {
             binary,
             tabs: vec![Tab::Plugins, Tab::Events],

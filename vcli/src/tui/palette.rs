@@ -63,7 +63,10 @@ impl Palette {
                 self.plugin_commands.join(", ")
             ));
         }
-        let tree = self.tree.clone().ok_or_else(|| "no commands are linked".to_owned())?;
+        let tree = self
+            .tree
+            .clone()
+            .ok_or_else(|| "no commands are linked".to_owned())?;
         let argv = std::iter::once("vcli".to_owned()).chain(words);
         let matches = tree.try_get_matches_from(argv).map_err(|e| {
             // clap's message without its "Usage" block and help hint: the
@@ -122,7 +125,9 @@ impl Palette {
         let (done, current) = if line.is_empty() || line.ends_with(' ') {
             (words.as_slice(), "")
         } else {
-            let (last, done) = words.split_last().map_or((None, &[][..]), |(l, d)| (Some(l), d));
+            let (last, done) = words
+                .split_last()
+                .map_or((None, &[][..]), |(l, d)| (Some(l), d));
             (done, last.map_or("", String::as_str))
         };
         let mut cmd = tree;
@@ -136,18 +141,16 @@ impl Palette {
             if word.starts_with('-') {
                 let name = word.trim_start_matches('-');
                 let takes_value = cmd.get_arguments().any(|a| {
-                    (a.get_long() == Some(name) || a.get_short().is_some_and(|s| name == s.to_string()))
+                    (a.get_long() == Some(name)
+                        || a.get_short().is_some_and(|s| name == s.to_string()))
                         && a.get_action().takes_values()
                 });
                 skip_value = takes_value && !word.contains('=');
                 continue;
             }
-            match cmd.find_subcommand(word) {
-                Some(sub) => {
-                    cmd = sub;
-                    depth += 1;
-                }
-                None => {}
+            if let Some(sub) = cmd.find_subcommand(word) {
+                cmd = sub;
+                depth += 1;
             }
         }
         let mut out: Vec<String> = if current.starts_with('-') {
@@ -229,7 +232,12 @@ pub fn history_path() -> Option<PathBuf> {
 /// Reads the history; a missing or unreadable file is an empty history.
 pub fn load_history(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)
-        .map(|text| text.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect())
+        .map(|text| {
+            text.lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -255,9 +263,20 @@ mod tests {
     fn palette() -> Palette {
         let tree = clap::Command::new("vcli").subcommand(
             clap::Command::new("k8s")
-                .arg(clap::Arg::new("namespace").long("namespace").short('n').global(true))
+                .arg(
+                    clap::Arg::new("namespace")
+                        .long("namespace")
+                        .short('n')
+                        .global(true),
+                )
                 .subcommand(clap::Command::new("get").arg(clap::Arg::new("type").required(true)))
-                .subcommand(clap::Command::new("logs").arg(clap::Arg::new("follow").long("follow").action(clap::ArgAction::SetTrue))),
+                .subcommand(
+                    clap::Command::new("logs").arg(
+                        clap::Arg::new("follow")
+                            .long("follow")
+                            .action(clap::ArgAction::SetTrue),
+                    ),
+                ),
         );
         Palette::new(tree, vec!["k8s".to_owned()], Vec::new())
     }
@@ -285,8 +304,16 @@ mod tests {
         let parsed = p.parse("k8s get 'pods'").unwrap();
         assert_eq!(parsed.command, "k8s");
         assert_eq!(parsed.matches.subcommand_name(), Some("get"));
-        assert!(p.parse("k8s get").unwrap_err().contains("required arguments were not provided"));
-        assert!(p.parse("plugins list").unwrap_err().starts_with("unknown command \"plugins\""));
+        assert!(
+            p.parse("k8s get")
+                .unwrap_err()
+                .contains("required arguments were not provided")
+        );
+        assert!(
+            p.parse("plugins list")
+                .unwrap_err()
+                .starts_with("unknown command \"plugins\"")
+        );
         assert_eq!(p.parse("k8s get 'pods").unwrap_err(), "unbalanced quotes");
     }
 

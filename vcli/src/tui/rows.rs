@@ -29,7 +29,11 @@ impl Sampler {
                 let net_rate = match self.previous.insert(info.name, (now, total)) {
                     Some((then, before)) => {
                         let secs = now.duration_since(then).as_secs_f64();
-                        if secs > 0.0 { total.saturating_sub(before) as f64 / secs } else { 0.0 }
+                        if secs > 0.0 {
+                            total.saturating_sub(before) as f64 / secs
+                        } else {
+                            0.0
+                        }
                     }
                     None => 0.0,
                 };

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
-use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -39,7 +41,12 @@ impl Screen {
         enable_raw_mode()?;
         ACTIVE.store(true, Ordering::SeqCst);
         let mut stdout = io::stdout();
-        if let Err(e) = execute!(stdout, EnterAlternateScreen, EnableMouseCapture, cursor::Hide) {
+        if let Err(e) = execute!(
+            stdout,
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            cursor::Hide
+        ) {
             restore();
             return Err(e);
         }
@@ -64,7 +71,12 @@ impl Drop for Screen {
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let mut stdout = io::stdout();
-        let _ = execute!(stdout, DisableMouseCapture, LeaveAlternateScreen, cursor::Show);
+        let _ = execute!(
+            stdout,
+            DisableMouseCapture,
+            LeaveAlternateScreen,
+            cursor::Show
+        );
         let _ = disable_raw_mode();
         let _ = stdout.flush();
     }
@@ -82,7 +94,10 @@ pub fn install_panic_hook() {
         if name == "main" && !in_view_call() {
             restore();
             eprintln!("vcli tui: internal error: {info}");
-            eprintln!("the terminal was restored; the log is in {}", log_path().map_or_else(|| "(no state dir)".to_owned(), |p| p.display().to_string()));
+            eprintln!(
+                "the terminal was restored; the log is in {}",
+                log_path().map_or_else(|| "(no state dir)".to_owned(), |p| p.display().to_string())
+            );
         }
     }));
 }
@@ -109,7 +124,11 @@ pub fn init_logging() {
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(&path) else {
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    else {
         return;
     };
     let directives = std::env::var("VCLI_LOG").ok().filter(|d| !d.is_empty());
@@ -117,7 +136,9 @@ pub fn init_logging() {
         .with_writer(std::sync::Mutex::new(file))
         .with_ansi(false);
     let _ = match directives {
-        Some(d) => builder.with_env_filter(tracing_subscriber::EnvFilter::new(d)).try_init(),
+        Some(d) => builder
+            .with_env_filter(tracing_subscriber::EnvFilter::new(d))
+            .try_init(),
         None => builder.with_max_level(tracing::Level::INFO).try_init(),
     };
 }

@@ -68,7 +68,10 @@ impl Theme {
         Theme {
             color,
             header: Style::new().fg(fg).add_modifier(Modifier::BOLD),
-            tab_active: Style::new().fg(Color::Black).bg(accent).add_modifier(Modifier::BOLD),
+            tab_active: Style::new()
+                .fg(Color::Black)
+                .bg(accent)
+                .add_modifier(Modifier::BOLD),
             tab: Style::new().fg(fg),
             heading: Style::new().fg(accent).add_modifier(Modifier::BOLD),
             selected: Style::new().fg(Color::White).bg(selected_bg),

@@ -5,7 +5,7 @@ use vcli_plugin_api::{Intent, Key, KeyOutcome, KeyPress, Mouse, MouseKind, ViewE
 
 use super::hosted::HostedView;
 use super::keys::{Action, legacy_key};
-use super::model::{CommandState, Model, Overlay, PluginAction, Tab, HEALTH_HISTORY};
+use super::model::{CommandState, HEALTH_HISTORY, Model, Overlay, PluginAction, Tab};
 use super::msg::{Effect, Msg};
 use super::view::layout;
 
@@ -18,7 +18,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Resize(w, h) => {
             model.size = (w, h);
             let body = layout::areas(model).body;
-            deliver(model, &ViewEvent::Resize { width: body.width, height: body.height }, &mut effects);
+            deliver(
+                model,
+                &ViewEvent::Resize {
+                    width: body.width,
+                    height: body.height,
+                },
+                &mut effects,
+            );
         }
         Msg::Tick(now) => {
             model.now = now;
@@ -26,9 +33,14 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::Manager(event) => {
             if let crate::manager::EventKind::HealthChanged { to, message, .. } = &event.kind
-                && let Some(row) = model.plugins.rows.iter_mut().find(|r| r.info.name == event.plugin)
+                && let Some(row) = model
+                    .plugins
+                    .rows
+                    .iter_mut()
+                    .find(|r| r.info.name == event.plugin)
             {
-                row.health_history.push_back((event.at, *to, message.clone()));
+                row.health_history
+                    .push_back((event.at, *to, message.clone()));
                 if row.health_history.len() > HEALTH_HISTORY {
                     row.health_history.pop_front();
                 }
@@ -39,7 +51,12 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Plugins(mut rows) => {
             // Health history lives in the TUI: carry it over.
             for row in &mut rows {
-                if let Some(old) = model.plugins.rows.iter_mut().find(|r| r.info.name == row.info.name) {
+                if let Some(old) = model
+                    .plugins
+                    .rows
+                    .iter_mut()
+                    .find(|r| r.info.name == row.info.name)
+                {
                     row.health_history = std::mem::take(&mut old.health_history);
                 }
             }
@@ -47,14 +64,26 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             let n = model.plugins.visible().len();
             model.plugins.selected = model.plugins.selected.min(n.saturating_sub(1));
         }
-        Msg::View { plugin, view, waiting } => {
-            if let Some(Tab::Plugin { view: slot, waiting: w, .. }) = model.plugin_tab(plugin) {
+        Msg::View {
+            plugin,
+            view,
+            waiting,
+        } => {
+            if let Some(Tab::Plugin {
+                view: slot,
+                waiting: w,
+                ..
+            }) = model.plugin_tab(plugin)
+            {
                 *slot = view;
                 *w = waiting;
             }
             let body = layout::areas(model).body;
             if let Some(Tab::Plugin { view: Some(v), .. }) = model.plugin_tab(plugin) {
-                v.handle(&ViewEvent::Resize { width: body.width, height: body.height });
+                v.handle(&ViewEvent::Resize {
+                    width: body.width,
+                    height: body.height,
+                });
             }
         }
         Msg::Lenses(lenses) => model.lenses = lenses,
@@ -91,7 +120,10 @@ fn key(model: &mut Model, press: KeyPress, effects: &mut Vec<Effect>) {
     if let Some(overlay) = &model.overlay {
         match overlay {
             Overlay::Help => {
-                if matches!(press.key, Key::Esc | Key::Enter) || model.keys.action(press) == Some(Action::Help) || model.keys.action(press) == Some(Action::Quit) {
+                if matches!(press.key, Key::Esc | Key::Enter)
+                    || model.keys.action(press) == Some(Action::Help)
+                    || model.keys.action(press) == Some(Action::Quit)
+                {
                     model.overlay = None;
                 }
             }
@@ -134,7 +166,9 @@ fn key(model: &mut Model, press: KeyPress, effects: &mut Vec<Effect>) {
     }
     // The focused view sees keys first, so its own modes (a search line,
     // say) are never broken by a global key.
-    if let Tab::Plugin { view: Some(view), .. } = model.active_tab()
+    if let Tab::Plugin {
+        view: Some(view), ..
+    } = model.active_tab()
         && view.handle(&ViewEvent::Key(legacy_key(press))) == KeyOutcome::Consumed
     {
         let plugin = view.plugin;
@@ -223,7 +257,12 @@ fn host_tab_key(model: &mut Model, press: KeyPress, effects: &mut Vec<Effect>) -
                         Some(Action::Reload) => PluginAction::Reload,
                         _ => return false,
                     };
-                    let Some(plugin) = model.plugins.visible().get(model.plugins.selected).map(|r| r.info.name) else {
+                    let Some(plugin) = model
+                        .plugins
+                        .visible()
+                        .get(model.plugins.selected)
+                        .map(|r| r.info.name)
+                    else {
                         return true;
                     };
                     if action == PluginAction::Start {
@@ -240,7 +279,9 @@ fn host_tab_key(model: &mut Model, press: KeyPress, effects: &mut Vec<Effect>) -
             let log = &mut model.events;
             let len = log.visible().len();
             match press.key {
-                Key::Up | Key::Char('k') => log.scroll = (log.scroll + 1).min(len.saturating_sub(1)),
+                Key::Up | Key::Char('k') => {
+                    log.scroll = (log.scroll + 1).min(len.saturating_sub(1))
+                }
                 Key::Down | Key::Char('j') => log.scroll = log.scroll.saturating_sub(1),
                 Key::PageUp => log.scroll = (log.scroll + 10).min(len.saturating_sub(1)),
                 Key::PageDown => log.scroll = log.scroll.saturating_sub(10),
@@ -254,8 +295,12 @@ fn host_tab_key(model: &mut Model, press: KeyPress, effects: &mut Vec<Effect>) -
             let len = pane.lines.len();
             let page = usize::from(model.size.1.saturating_sub(5)).max(1);
             match press.key {
-                Key::Esc if pane.state == CommandState::Running => effects.push(Effect::Cancel(pane.id)),
-                Key::Up | Key::Char('k') => pane.scroll = (pane.scroll + 1).min(len.saturating_sub(1)),
+                Key::Esc if pane.state == CommandState::Running => {
+                    effects.push(Effect::Cancel(pane.id))
+                }
+                Key::Up | Key::Char('k') => {
+                    pane.scroll = (pane.scroll + 1).min(len.saturating_sub(1))
+                }
                 Key::Down | Key::Char('j') => pane.scroll = pane.scroll.saturating_sub(1),
                 Key::PageUp => pane.scroll = (pane.scroll + page).min(len.saturating_sub(1)),
                 Key::PageDown => pane.scroll = pane.scroll.saturating_sub(page),
@@ -308,7 +353,10 @@ fn palette_key(model: &mut Model, press: KeyPress, effects: &mut Vec<Effect>) {
 fn run(model: &mut Model, line: String, parsed: super::palette::Parsed, effects: &mut Vec<Effect>) {
     let id = model.next_command;
     model.next_command += 1;
-    model.tabs.push(Tab::Command(super::model::CommandPane::new(id, line.clone())));
+    model.tabs.push(Tab::Command(super::model::CommandPane::new(
+        id,
+        line.clone(),
+    )));
     let last = model.tabs.len() - 1;
     focus(model, last, effects);
     effects.push(Effect::Run { id, line, parsed });
@@ -372,7 +420,10 @@ fn focus(model: &mut Model, i: usize, effects: &mut Vec<Effect>) {
 
 /// Sends `event` to the focused plugin view, if that is what has focus.
 fn deliver(model: &mut Model, event: &ViewEvent, effects: &mut Vec<Effect>) {
-    if let Tab::Plugin { view: Some(view), .. } = model.active_tab() {
+    if let Tab::Plugin {
+        view: Some(view), ..
+    } = model.active_tab()
+    {
         let plugin = view.plugin;
         view.handle(event);
         let intents = view.take_intents();
@@ -403,7 +454,12 @@ fn set_filter(model: &mut Model, text: String, effects: &mut Vec<Effect>) {
 }
 
 /// Routes what a view asked for.
-fn intents_to_effects(model: &mut Model, from: &'static str, intents: Vec<Intent>, effects: &mut Vec<Effect>) {
+fn intents_to_effects(
+    model: &mut Model,
+    from: &'static str,
+    intents: Vec<Intent>,
+    effects: &mut Vec<Effect>,
+) {
     for intent in intents {
         match intent {
             Intent::Selected(resource) => effects.push(Effect::Lens { from, resource }),
@@ -423,9 +479,11 @@ fn intents_to_effects(model: &mut Model, from: &'static str, intents: Vec<Intent
 fn reveal(model: &mut Model, from: &'static str, resource: &vcli_plugin_api::ResourceRef) {
     let event = ViewEvent::Reveal(resource.clone());
     let taker = model.tabs.iter_mut().position(|t| match t {
-        Tab::Plugin { plugin, view: Some(view), .. } if *plugin != from => {
-            view.handle(&event) == KeyOutcome::Consumed
-        }
+        Tab::Plugin {
+            plugin,
+            view: Some(view),
+            ..
+        } if *plugin != from => view.handle(&event) == KeyOutcome::Consumed,
         _ => false,
     });
     match taker {

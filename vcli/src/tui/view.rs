@@ -22,7 +22,9 @@ pub fn draw(frame: &mut Frame<'_>, model: &mut Model) {
     let theme = model.theme;
     let now = model.now;
     match &mut model.tabs[active] {
-        Tab::Plugin { view: Some(view), .. } => view.render(areas.body, buf),
+        Tab::Plugin {
+            view: Some(view), ..
+        } => view.render(areas.body, buf),
         Tab::Plugin { waiting, .. } => chrome::waiting(waiting, &theme, areas.body, buf),
         Tab::Plugins => plugins::draw(&model.plugins, &theme, now, areas.body, buf),
         Tab::Events => events::draw(&model.events, &theme, areas.body, buf),

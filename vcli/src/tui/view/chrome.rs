@@ -21,7 +21,9 @@ pub fn header(model: &mut Model, area: Rect, buf: &mut Buffer) {
     let theme = model.theme;
     let mut spans = vec![Span::styled(format!(" {} ", model.binary), theme.header)];
     for tab in &mut model.tabs {
-        if let Tab::Plugin { view: Some(view), .. } = tab
+        if let Tab::Plugin {
+            view: Some(view), ..
+        } = tab
             && let Some(summary) = view.summary()
         {
             spans.push(Span::styled("│ ", theme.muted));
@@ -46,14 +48,19 @@ pub fn tabs(model: &Model, area: Rect, buf: &mut Buffer) {
     let mut right_end = 0;
     for (i, (label, range)) in labels.iter().zip(&bar.ranges).enumerate() {
         let Some(range) = range else { continue };
-        let style = if i == model.active { theme.tab_active } else { theme.tab };
+        let style = if i == model.active {
+            theme.tab_active
+        } else {
+            theme.tab
+        };
         let x = area.x + range.start;
         if x >= area.x + area.width {
             break;
         }
         let room = usize::from(area.x + area.width - x);
         buf.set_stringn(x, area.y, label, room, style);
-        if range.end < area.width {
+        let more = bar.ranges.get(i + 1).is_some_and(Option::is_some);
+        if more && range.end < area.width {
             buf.set_stringn(area.x + range.end, area.y, "│", 1, theme.muted);
         }
         right_end = range.end + 1;
@@ -116,7 +123,9 @@ pub fn footer(model: &mut Model, area: Rect, buf: &mut Buffer) {
         return;
     }
     let view_status = match model.active_tab() {
-        Tab::Plugin { view: Some(view), .. } => view.status(),
+        Tab::Plugin {
+            view: Some(view), ..
+        } => view.status(),
         _ => None,
     };
     if let Some(status) = model.status.clone().or(view_status) {
@@ -124,7 +133,9 @@ pub fn footer(model: &mut Model, area: Rect, buf: &mut Buffer) {
         return;
     }
     let mut hints: Vec<(String, String)> = match model.active_tab() {
-        Tab::Plugin { view: Some(view), .. } => view
+        Tab::Plugin {
+            view: Some(view), ..
+        } => view
             .key_hints()
             .into_iter()
             .map(|h| (h.keys, h.action))

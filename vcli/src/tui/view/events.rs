@@ -21,7 +21,9 @@ pub fn kind_text(kind: &EventKind) -> (&'static str, String) {
         EventKind::Started => ("started", String::new()),
         EventKind::Stopped => ("stopped", String::new()),
         EventKind::Unloaded => ("unloaded", String::new()),
-        EventKind::HealthChanged { from, to, message } => ("health", format!("{from} → {to}: {message}")),
+        EventKind::HealthChanged { from, to, message } => {
+            ("health", format!("{from} → {to}: {message}"))
+        }
         EventKind::Failed { reason } => ("failed", reason.clone()),
         EventKind::Restarted { attempt } => ("restarted", format!("attempt {attempt}")),
         EventKind::Quarantined { crashes } => ("quarantined", format!("{crashes} crashes")),
@@ -32,7 +34,9 @@ pub fn kind_text(kind: &EventKind) -> (&'static str, String) {
 
 fn kind_style(kind: &EventKind, theme: &Theme) -> Style {
     match kind {
-        EventKind::Failed { .. } | EventKind::Terminated { .. } | EventKind::Quarantined { .. } => theme.bad,
+        EventKind::Failed { .. } | EventKind::Terminated { .. } | EventKind::Quarantined { .. } => {
+            theme.bad
+        }
         EventKind::Violation { .. } | EventKind::Restarted { .. } => theme.warn,
         EventKind::Started => theme.good,
         _ => Style::new(),
@@ -52,12 +56,21 @@ pub fn draw(log: &EventLog, theme: &Theme, area: Rect, buf: &mut Buffer) {
     }
     let visible = log.visible();
     let mut lines = Vec::new();
-    let mut heading = vec![Span::styled("TIME      PLUGIN        KIND         MESSAGE", theme.heading)];
+    let mut heading = vec![Span::styled(
+        "TIME      PLUGIN        KIND         MESSAGE",
+        theme.heading,
+    )];
     if log.dropped > 0 {
-        heading.push(Span::styled(format!("   {} events dropped", log.dropped), theme.warn));
+        heading.push(Span::styled(
+            format!("   {} events dropped", log.dropped),
+            theme.warn,
+        ));
     }
     if !log.filter.is_empty() {
-        heading.push(Span::styled(format!("   filter: {}", log.filter), theme.muted));
+        heading.push(Span::styled(
+            format!("   filter: {}", log.filter),
+            theme.muted,
+        ));
     }
     lines.push(Line::from(heading));
     let room = usize::from(area.height.saturating_sub(1));
@@ -65,7 +78,11 @@ pub fn draw(log: &EventLog, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let start = end.saturating_sub(room);
     if visible.is_empty() {
         lines.push(Line::from(Span::styled(
-            if log.filter.is_empty() { "no events yet" } else { "no event matches the filter" },
+            if log.filter.is_empty() {
+                "no events yet"
+            } else {
+                "no event matches the filter"
+            },
             theme.muted,
         )));
     }

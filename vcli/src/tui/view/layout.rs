@@ -112,12 +112,12 @@ pub fn tab_bar(model: &Model, width: u16) -> TabBar {
         let room = u32::from(width.saturating_sub(4));
         let mut first = active;
         let mut used = u32::from(widths[active]) + 1;
-        while first > 0 && used + u32::from(widths[first - 1]) + 1 <= room {
+        while first > 0 && used + u32::from(widths[first - 1]) < room {
             first -= 1;
             used += u32::from(widths[first]) + 1;
         }
         let mut last = active + 1;
-        while last < n && used + u32::from(widths[last]) + 1 <= room {
+        while last < n && used + u32::from(widths[last]) < room {
             used += u32::from(widths[last]) + 1;
             last += 1;
         }

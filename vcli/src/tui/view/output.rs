@@ -25,10 +25,16 @@ pub fn draw(pane: &CommandPane, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Span::styled(state, style),
     ];
     if pane.dropped > 0 {
-        top.push(Span::styled(format!("  ({} lines dropped)", pane.dropped), theme.muted));
+        top.push(Span::styled(
+            format!("  ({} lines dropped)", pane.dropped),
+            theme.muted,
+        ));
     }
     if pane.scroll > 0 {
-        top.push(Span::styled(format!("  ↑{} (End follows)", pane.scroll), theme.muted));
+        top.push(Span::styled(
+            format!("  ↑{} (End follows)", pane.scroll),
+            theme.muted,
+        ));
     }
     let mut lines = vec![Line::from(top)];
     let room = usize::from(area.height.saturating_sub(1));
@@ -37,7 +43,10 @@ pub fn draw(pane: &CommandPane, theme: &Theme, area: Rect, buf: &mut Buffer) {
     let end = total.saturating_sub(pane.scroll);
     let start = end.saturating_sub(room);
     for i in start..end {
-        let text = pane.lines.get(i).map_or(pane.partial.as_str(), String::as_str);
+        let text = pane
+            .lines
+            .get(i)
+            .map_or(pane.partial.as_str(), String::as_str);
         lines.push(Line::raw(text.to_owned()));
     }
     Paragraph::new(lines).render(area, buf);

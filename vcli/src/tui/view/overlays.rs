@@ -14,7 +14,12 @@ use super::super::theme::Theme;
 fn centred(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
 }
 
 fn boxed<'a>(title: &'a str, theme: &Theme) -> Block<'a> {
@@ -29,13 +34,19 @@ pub fn help(model: &mut Model, area: Rect, buf: &mut Buffer) {
     let theme = model.theme;
     let mut lines = vec![Line::from(Span::styled("global", theme.heading))];
     for action in Action::ALL {
-        lines.push(Line::from(format!("  {:<10} {}", model.keys.key_of(action), action.describe())));
+        lines.push(Line::from(format!(
+            "  {:<10} {}",
+            model.keys.key_of(action),
+            action.describe()
+        )));
     }
     lines.push(Line::from("  1-9        jump to tab"));
     lines.push(Line::from("  Ctrl-c     cancel the command / quit"));
     lines.push(Line::from("  Esc        close this"));
     let hints = match model.active_tab() {
-        Tab::Plugin { view: Some(view), .. } => {
+        Tab::Plugin {
+            view: Some(view), ..
+        } => {
             let title = view.title();
             Some((title, view.key_hints()))
         }
@@ -50,10 +61,14 @@ pub fn help(model: &mut Model, area: Rect, buf: &mut Buffer) {
             lines.push(Line::from(format!("  {:<10} {}", hint.keys, hint.action)));
         }
     }
-    let h = u16::try_from(lines.len()).unwrap_or(u16::MAX).saturating_add(2);
+    let h = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
     let rect = centred(area, 52, h);
     Clear.render(rect, buf);
-    Paragraph::new(lines).block(boxed(" keys ", &theme)).render(rect, buf);
+    Paragraph::new(lines)
+        .block(boxed(" keys ", &theme))
+        .render(rect, buf);
 }
 
 /// "Stop kubernetes? y/n".
@@ -72,7 +87,9 @@ pub fn confirm(action: PluginAction, plugin: &str, theme: &Theme, area: Rect, bu
 
 fn capitalised(word: &str) -> String {
     let mut chars = word.chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// The palette near the top: the line, the error or the completions.
@@ -83,9 +100,15 @@ pub fn palette(palette: &Palette, theme: &Theme, area: Rect, buf: &mut Buffer) {
         Span::styled("▏", theme.heading),
     ])];
     if let Some(error) = &palette.error {
-        lines.push(Line::from(Span::styled(format!("error: {error}"), theme.bad)));
+        lines.push(Line::from(Span::styled(
+            format!("error: {error}"),
+            theme.bad,
+        )));
     } else if !palette.candidates.is_empty() {
-        lines.push(Line::from(Span::styled(palette.candidates.join("  "), theme.muted)));
+        lines.push(Line::from(Span::styled(
+            palette.candidates.join("  "),
+            theme.muted,
+        )));
     } else {
         lines.push(Line::from(Span::styled(
             "Tab completes · ↑/↓ history · Enter runs · Esc closes",
@@ -93,8 +116,13 @@ pub fn palette(palette: &Palette, theme: &Theme, area: Rect, buf: &mut Buffer) {
         )));
     }
     let w = area.width.saturating_sub(4).clamp(1, 100);
-    let rect = Rect::new(area.x + (area.width - w.min(area.width)) / 2, area.y + area.height.min(2), w, 4)
-        .intersection(area);
+    let rect = Rect::new(
+        area.x + (area.width - w.min(area.width)) / 2,
+        area.y + area.height.min(2),
+        w,
+        4,
+    )
+    .intersection(area);
     Clear.render(rect, buf);
     Paragraph::new(lines)
         .block(boxed(" command ", theme))

@@ -22,12 +22,22 @@ pub fn draw(panel: &PluginsPanel, theme: &Theme, now: SystemTime, area: Rect, bu
         let top = (u16::try_from(rows.len()).unwrap_or(u16::MAX) + 2).min(area.height / 2);
         (
             Rect::new(area.x, area.y, area.width, top),
-            Some(Rect::new(area.x, area.y + top, area.width, area.height - top)),
+            Some(Rect::new(
+                area.x,
+                area.y + top,
+                area.width,
+                area.height - top,
+            )),
         )
     } else {
         (area, None)
     };
-    let name_width = rows.iter().map(|r| r.info.name.len() + 1).max().unwrap_or(5).max(5);
+    let name_width = rows
+        .iter()
+        .map(|r| r.info.name.len() + 1)
+        .max()
+        .unwrap_or(5)
+        .max(5);
     let keep = columns_that_fit(name_width, area.width);
     let heading = Row::new(keep.iter().map(|&c| Cell::from(COLUMNS[c].0))).style(theme.heading);
     let body = rows.iter().enumerate().map(|(i, row)| {
@@ -36,13 +46,25 @@ pub fn draw(panel: &PluginsPanel, theme: &Theme, now: SystemTime, area: Rect, bu
         let cells: [Cell<'_>; 11] = [
             Cell::from(format!("{marker}{}", row.info.name)),
             Cell::from(state_text(row)).style(state_style(row, theme)),
-            Cell::from(row.info.health.state.to_string()).style(health_style(row.info.health.state, theme)),
-            Cell::from(row.info.uptime.map_or_else(|| "-".to_owned(), short_duration)),
+            Cell::from(row.info.health.state.to_string())
+                .style(health_style(row.info.health.state, theme)),
+            Cell::from(
+                row.info
+                    .uptime
+                    .map_or_else(|| "-".to_owned(), short_duration),
+            ),
             Cell::from(row.info.restarts.to_string()),
             Cell::from(format!("{:.1}%", row.info.resources.cpu_share * 100.0)),
-            Cell::from(row.info.resources.memory_bytes.map_or_else(|| "-".to_owned(), |b| bytes(u64::try_from(b).unwrap_or(0)))),
+            Cell::from(
+                row.info
+                    .resources
+                    .memory_bytes
+                    .map_or_else(|| "-".to_owned(), |b| bytes(u64::try_from(b).unwrap_or(0))),
+            ),
             Cell::from(row.info.resources.live_tasks.to_string()),
-            Cell::from(bytes(row.info.resources.bytes_received + row.info.resources.bytes_sent)),
+            Cell::from(bytes(
+                row.info.resources.bytes_received + row.info.resources.bytes_sent,
+            )),
             Cell::from(format!("{}/s", bytes(row.net_rate.max(0.0) as u64))),
             Cell::from(violations_text(row, now)),
         ];
@@ -68,7 +90,13 @@ pub fn draw(panel: &PluginsPanel, theme: &Theme, now: SystemTime, area: Rect, bu
         } else {
             "no plugin matches the filter"
         };
-        buf.set_stringn(table_area.x, table_area.y + 1, text, usize::from(table_area.width), theme.muted);
+        buf.set_stringn(
+            table_area.x,
+            table_area.y + 1,
+            text,
+            usize::from(table_area.width),
+            theme.muted,
+        );
     }
     if let (Some(detail), Some(row)) = (detail_area, rows.get(panel.selected)) {
         draw_detail(row, theme, now, detail, buf);
@@ -145,7 +173,11 @@ fn violations_text(row: &PluginRow, now: SystemTime) -> String {
         None => "0".to_owned(),
         Some(last) => {
             let age = now.duration_since(last.at).unwrap_or_default();
-            format!("{} (last {} ago)", row.violations.len(), short_duration(age))
+            format!(
+                "{} (last {} ago)",
+                row.violations.len(),
+                short_duration(age)
+            )
         }
     }
 }
@@ -168,7 +200,11 @@ fn draw_detail(row: &PluginRow, theme: &Theme, now: SystemTime, area: Rect, buf:
             if info.dependencies.is_empty() {
                 "-".to_owned()
             } else {
-                info.dependencies.iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
+                info.dependencies
+                    .iter()
+                    .map(|d| d.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         )),
         Line::from(format!(
@@ -176,25 +212,45 @@ fn draw_detail(row: &PluginRow, theme: &Theme, now: SystemTime, area: Rect, buf:
             if row.granted.is_empty() {
                 "none".to_owned()
             } else {
-                row.granted.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                row.granted
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         )),
         Line::from(format!(
             "limits: {}",
-            if row.limits.is_empty() { "none".to_owned() } else { row.limits.join(", ") }
+            if row.limits.is_empty() {
+                "none".to_owned()
+            } else {
+                row.limits.join(", ")
+            }
         )),
-        Line::from(format!("health: {} — {}", info.health.state, info.health.message)),
+        Line::from(format!(
+            "health: {} — {}",
+            info.health.state, info.health.message
+        )),
     ];
     if let Some(failure) = &info.failure {
-        lines.push(Line::from(Span::styled(format!("failure: {failure}"), theme.bad)));
+        lines.push(Line::from(Span::styled(
+            format!("failure: {failure}"),
+            theme.bad,
+        )));
     }
     lines.push(Line::from(Span::styled("health history", theme.heading)));
     if row.health_history.is_empty() {
-        lines.push(Line::from(Span::styled("  no change seen since the TUI started", theme.muted)));
+        lines.push(Line::from(Span::styled(
+            "  no change seen since the TUI started",
+            theme.muted,
+        )));
     }
     for (at, state, message) in row.health_history.iter().rev().take(5) {
         let age = now.duration_since(*at).unwrap_or_default();
-        lines.push(Line::from(format!("  {:>7} ago  {state}  {message}", short_duration(age))));
+        lines.push(Line::from(format!(
+            "  {:>7} ago  {state}  {message}",
+            short_duration(age)
+        )));
     }
     lines.push(Line::from(Span::styled("violations", theme.heading)));
     if row.violations.is_empty() {
@@ -202,7 +258,11 @@ fn draw_detail(row: &PluginRow, theme: &Theme, now: SystemTime, area: Rect, buf:
     }
     for v in row.violations.iter().rev().take(5) {
         let age = now.duration_since(v.at).unwrap_or_default();
-        lines.push(Line::from(format!("  {:>7} ago  {}", short_duration(age), v.message)));
+        lines.push(Line::from(format!(
+            "  {:>7} ago  {}",
+            short_duration(age),
+            v.message
+        )));
     }
     Paragraph::new(lines)
         .block(
