@@ -450,6 +450,25 @@ mod tests {
     }
 
     #[test]
+    fn tui_key_conflicts_point_at_the_binding() {
+        let text = "[tui]\ntheme = \"light\"\n[tui.keys]\nquit = \"ctrl-q\"\nhelp = \"/\"\n";
+        let err = Config::parse(Some(Path::new("c.toml")), text).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.toml:5:8: tui.keys.help: / is already bound to filter; bind filter to another key too"
+        );
+        let ok = Config::parse(None, "[tui.keys]\nquit = \"ctrl-q\"\nfilter = \"f\"\n").unwrap();
+        assert_eq!(ok.tui.keys.key_of(crate::tui::keys::Action::Quit), "Ctrl-q");
+        let err =
+            Config::parse(Some(Path::new("c.toml")), "[tui]\ntheme = \"solarized\"\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("c.toml:2:9: tui.theme: unknown variant `solarized`"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn errors_carry_file_line_and_column() {
         let text =
             "[manager]\ncall_timeout = \"2s\"\n\n[plugins.demo.health]\nfailure_threshold = 0\n";

@@ -26,16 +26,7 @@ pub(crate) struct StoredViolation {
 /// Where violations are kept between runs: `$VCLI_STATE_DIR`, else the
 /// XDG state directory.
 fn state_file() -> Option<PathBuf> {
-    let dir = match std::env::var_os("VCLI_STATE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => {
-            let dirs = directories::ProjectDirs::from("", "", "vcli")?;
-            dirs.state_dir()
-                .unwrap_or_else(|| dirs.data_local_dir())
-                .to_path_buf()
-        }
-    };
-    Some(dir.join("violations.jsonl"))
+    Some(crate::tui::state_dir()?.join("violations.jsonl"))
 }
 
 fn read_stored(path: &Path) -> Vec<StoredViolation> {

@@ -102,8 +102,13 @@ pub fn install_panic_hook() {
     }));
 }
 
-/// `$XDG_STATE_HOME/vcli` (or the platform's local data dir).
+/// Where vcli keeps state between runs (violations, the palette history,
+/// the TUI log): `$VCLI_STATE_DIR`, else `$XDG_STATE_HOME/vcli` (or the
+/// platform's local data dir).
 pub fn state_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("VCLI_STATE_DIR").filter(|d| !d.is_empty()) {
+        return Some(PathBuf::from(dir));
+    }
     let dirs = directories::ProjectDirs::from("", "", "vcli")?;
     Some(
         dirs.state_dir()

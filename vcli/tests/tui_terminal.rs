@@ -1,0 +1,235 @@
+//! The stock binary's TUI in a real terminal (tmux), against the Kubernetes
+//! emulator and a real Prometheus, driven with keys as a person would: the
+//! first frame, tabs, a filter, a palette command and its output, and a
+//! quit that exits 0 with the terminal back in its normal mode.
+#![cfg(all(feature = "k8s", feature = "prom"))]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use vcli_k8s_emulator::{Emulator, Fixtures};
+
+/// How long a screen may take to show what the test waits for: generous,
+/// because CI builds are debug builds on two shared cores.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A Prometheus on a free loopback port, stopped when dropped.
+struct Prometheus {
+    child: Child,
+    url: String,
+}
+
+impl Prometheus {
+    fn start(dir: &Path) -> Prometheus {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = dir.join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
+            ),
+        )
+        .unwrap();
+        let child = Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("these tests need a real Prometheus (apt-get install prometheus)");
+        Prometheus {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A tmux server of the test's own (its own socket), killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("these tests need tmux (apt-get install tmux)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "tui"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn literal(&self, text: &str) {
+        self.run(&["send-keys", "-t", "tui", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "tui"])
+    }
+
+    /// Waits until the screen shows `text`, and returns the screen.
+    fn wait_for(&self, text: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "the screen never showed {text:?}; it shows:\n{screen}"
+            );
+            // A terminal has nothing to await: look again shortly.
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vcli-tui-terminal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cockpit_in_a_real_terminal() {
+    let dir = temp_dir();
+    let emulator = Emulator::start(Fixtures::standard()).await.unwrap();
+    let kubeconfig = emulator.write_kubeconfig(&dir).unwrap();
+    let prometheus = Prometheus::start(&dir);
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[plugins.prometheus.config]\nurl = \"{}\"\n",
+            prometheus.url
+        ),
+    )
+    .unwrap();
+    let dir_for_shell = dir.clone();
+    tokio::task::spawn_blocking(move || drive(&dir_for_shell, &kubeconfig, &config))
+        .await
+        .unwrap();
+    drop(prometheus);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn drive(dir: &Path, kubeconfig: &Path, config: &Path) {
+    let tmux = Tmux {
+        socket: format!("vcli-test-{}", std::process::id()),
+    };
+    // `vcli` alone, at a terminal, opens the cockpit. After it exits the
+    // shell prints its exit code and whether the terminal is back in
+    // canonical mode with echo (raw mode would show `-icanon -echo`).
+    let shell = format!(
+        "{} ; echo EXIT=$? ; stty -a | tr ' ' '\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' ' ; echo ; sleep 600",
+        env!("CARGO_BIN_EXE_vcli")
+    );
+    tmux.run(&[
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-s",
+        "tui",
+        "-x",
+        "120",
+        "-y",
+        "32",
+        "-e",
+        &format!("KUBECONFIG={}", kubeconfig.display()),
+        "-e",
+        &format!("VCLI_CONFIG={}", config.display()),
+        "-e",
+        &format!("VCLI_STATE_DIR={}", dir.join("state").display()),
+        "-e",
+        "TERM=xterm-256color",
+        "sh",
+        "-c",
+        &shell,
+    ]);
+
+    // The first frame: tabs, then the pods once the watch answered.
+    tmux.wait_for("1 Kubernetes │ 2 Prometheus │ 3 Plugins │ 4 Events");
+    let screen = tmux.wait_for("nginx-");
+    assert!(screen.contains("● connected"), "{screen}");
+
+    // Prometheus tab: its target, scraped for real.
+    tmux.keys(&["2"]);
+    tmux.wait_for("Targets 1/1 up");
+
+    // Plugins tab, filtered down to one plugin.
+    tmux.keys(&["3"]);
+    tmux.wait_for("prometheus");
+    tmux.keys(&["/"]);
+    tmux.literal("kube");
+    let screen = tmux.wait_for("/kube");
+    assert!(screen.contains("kubernetes"), "{screen}");
+    assert!(
+        !screen.contains("›prometheus") && !screen.contains(" prometheus "),
+        "{screen}"
+    );
+    tmux.keys(&["Enter"]);
+
+    // A palette command with completion; its output in a tab of its own.
+    tmux.keys(&[":"]);
+    tmux.literal("k8s ge");
+    tmux.keys(&["Tab"]);
+    tmux.wait_for(":k8s get ");
+    tmux.literal("pods -n kube-system");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("coredns-");
+    assert!(
+        screen.contains(":k8s get pods -n kube-system  done"),
+        "{screen}"
+    );
+
+    // Help opens and Esc closes it.
+    tmux.keys(&["?"]);
+    tmux.wait_for("this help");
+    tmux.keys(&["Escape"]);
+
+    // Quit: exit 0, the terminal back to normal.
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    let modes = tmux.wait_for("icanon");
+    assert!(
+        modes.contains("icanon echo"),
+        "terminal left in raw mode:\n{modes}"
+    );
+    assert!(
+        !modes.contains("3 Plugins"),
+        "the alternate screen was not left:\n{modes}"
+    );
+}
