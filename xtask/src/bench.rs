@@ -6,6 +6,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+mod tui;
+
 /// Which benchmark to run.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub(crate) enum Which {
@@ -19,6 +21,8 @@ pub(crate) enum Which {
     Prometheus,
     /// `vcli k8s get pods -A` against `kubectl get pods -A` on 10,000 emulated pods
     Kubernetes,
+    /// `vcli tui`: launch to first frame, idle CPU, memory (few pods and 10,000)
+    Tui,
 }
 
 pub(crate) fn run(which: Which) -> Result<()> {
@@ -26,12 +30,14 @@ pub(crate) fn run(which: Which) -> Result<()> {
         Which::All => {
             manager()?;
             startup()?;
-            commands(true, true)
+            commands(true, true)?;
+            tui::run()
         }
         Which::Manager => manager(),
         Which::Startup => startup(),
         Which::Prometheus => commands(true, false),
         Which::Kubernetes => commands(false, true),
+        Which::Tui => tui::run(),
     }
 }
 
@@ -132,7 +138,7 @@ pub(crate) fn hyperfine(args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-fn target_dir() -> Result<PathBuf> {
+pub(crate) fn target_dir() -> Result<PathBuf> {
     let meta = crate::cargo_output(&["metadata", "--format-version", "1", "--no-deps"])?;
     let meta: serde_json::Value = serde_json::from_str(&meta)?;
     Ok(PathBuf::from(

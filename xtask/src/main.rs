@@ -1,8 +1,10 @@
-//! Project automation: `cargo xtask test` (what CI runs) and `cargo xtask
-//! bench` (the numbers in BENCHMARKS.md).
+//! Project automation: `cargo xtask test` (what CI runs), `cargo xtask
+//! demo` (the cockpit on a fresh machine) and `cargo xtask bench` (the
+//! numbers in BENCHMARKS.md).
 
 mod bench;
 mod compare;
+mod demo;
 mod features;
 
 use std::process::Command;
@@ -21,6 +23,16 @@ struct Cli {
 enum Task {
     /// Format check, clippy, every test, and the feature-selection check
     Test,
+    /// Open the TUI against the Kubernetes API emulator and, when installed,
+    /// a local Prometheus; quitting stops everything it started
+    Demo {
+        /// Build optimized binaries (slower to build, faster to run)
+        #[arg(long)]
+        release: bool,
+        /// Extra generated pods in the emulator
+        #[arg(long, default_value_t = 0)]
+        pods: u32,
+    },
     /// Benchmarks: criterion suites and whole-command comparisons
     Bench {
         /// Which benchmark
@@ -33,6 +45,7 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Task::Test => test(),
         Task::Bench { which } => bench::run(which),
+        Task::Demo { release, pods } => demo::run(release, pods),
     }
 }
 

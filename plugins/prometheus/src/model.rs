@@ -250,7 +250,13 @@ pub(crate) async fn refresh_once(api: &Api, state: &ViewState) {
         error: query_error,
     });
     // A server-side failure of targets or alerts is the panel's headline.
-    model.error = errors.first().map(ToString::to_string);
+    // Nothing listening is what a new user meets first: say what to do.
+    model.error = errors.first().map(|e| match e {
+        PromError::Unreachable { .. } => format!(
+            "{e}; start a Prometheus there (Debian/Ubuntu: apt-get install prometheus) or set [plugins.prometheus.config] url"
+        ),
+        _ => e.to_string(),
+    });
     if errors.is_empty() {
         model.updated_at = Some(at);
     }

@@ -160,7 +160,11 @@ pub fn footer(model: &mut Model, area: Rect, buf: &mut Buffer) {
         hints.push((model.keys.key_of(Action::CloseTab), "close".into()));
     }
     for action in [Action::Palette, Action::Filter, Action::Help, Action::Quit] {
-        hints.push((model.keys.key_of(action), action.describe().to_owned()));
+        // A view that binds the same key (its own `/` search) names it already.
+        let key = model.keys.key_of(action);
+        if !hints.iter().any(|(k, _)| *k == key) {
+            hints.push((key, action.describe().to_owned()));
+        }
     }
     let mut spans = Vec::new();
     for (keys, action) in hints {
