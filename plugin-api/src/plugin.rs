@@ -5,7 +5,7 @@ use async_trait::async_trait;
 
 use crate::{
     CommandKind, HealthStatus, Metadata, Output, PluginConfig, PluginContext, PluginError,
-    ResourceRef, View,
+    ResourceCommand, ResourceRef, View,
 };
 
 /// A plugin instance, driven by the host's manager.
@@ -78,6 +78,14 @@ pub trait Plugin: Send + Sync + 'static {
     fn lens(&self, resource: &ResourceRef) -> Option<Box<dyn View>> {
         let _ = resource;
         None
+    }
+
+    /// Command lines the plugin offers for a resource another view
+    /// selected; the TUI's palette lists them. Asked on every
+    /// [`Intent::Selected`](crate::Intent::Selected), so keep it cheap.
+    fn commands_for(&self, resource: &ResourceRef) -> Vec<ResourceCommand> {
+        let _ = resource;
+        Vec::new()
     }
 }
 

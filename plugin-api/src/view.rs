@@ -1,83 +1,5 @@
 //! A plugin's tab in the TUI: render from a model, react to events, offer
 //! key hints, and name resources for other plugins' lenses.
-//!
-//! # Example
-//!
-//! A view over a counter that a background task keeps current. The task
-//! asks the host for a frame through [`Redraw`](crate::Redraw) whenever the
-//! model changes, so the host renders on change and never on a timer.
-//!
-//! ```
-//! use std::sync::{Arc, Mutex};
-//!
-//! use vcli_plugin_api::ratatui_core::{buffer::Buffer, layout::Rect, style::Style};
-//! use vcli_plugin_api::{Key, KeyHint, KeyOutcome, View, ViewEvent, Intent, ResourceRef};
-//!
-//! #[derive(Default)]
-//! struct Model {
-//!     items: Vec<String>,
-//! }
-//!
-//! struct ListView {
-//!     model: Arc<Mutex<Model>>,
-//!     selected: usize,
-//!     filter: String,
-//!     intents: Vec<Intent>,
-//! }
-//!
-//! impl View for ListView {
-//!     fn title(&self) -> String {
-//!         "Items".into()
-//!     }
-//!
-//!     fn render(&mut self, area: Rect, buf: &mut Buffer) {
-//!         let model = self.model.lock().unwrap();
-//!         let rows = model.items.iter().filter(|i| i.contains(&self.filter));
-//!         for (row, item) in rows.take(usize::from(area.height)).enumerate() {
-//!             let marker = if row == self.selected { "> " } else { "  " };
-//!             let y = area.y + row as u16;
-//!             buf.set_stringn(area.x, y, format!("{marker}{item}"), usize::from(area.width), Style::default());
-//!         }
-//!     }
-//!
-//!     fn handle_event(&mut self, event: &ViewEvent) -> KeyOutcome {
-//!         match event {
-//!             ViewEvent::Key(press) if press.key == Key::Down => {
-//!                 self.selected += 1;
-//!                 let name = self.model.lock().unwrap().items.get(self.selected).cloned();
-//!                 if let Some(name) = name {
-//!                     self.intents.push(Intent::Selected(ResourceRef::new("Item", name)));
-//!                 }
-//!                 KeyOutcome::Consumed
-//!             }
-//!             ViewEvent::Filter(text) => {
-//!                 self.filter = text.clone();
-//!                 KeyOutcome::Consumed
-//!             }
-//!             _ => KeyOutcome::Ignored,
-//!         }
-//!     }
-//!
-//!     fn filterable(&self) -> bool {
-//!         true
-//!     }
-//!
-//!     fn key_hints(&self) -> Vec<KeyHint> {
-//!         vec![KeyHint::new("↓", "next item")]
-//!     }
-//!
-//!     fn take_intents(&mut self) -> Vec<Intent> {
-//!         std::mem::take(&mut self.intents)
-//!     }
-//! }
-//!
-//! # let model = Arc::new(Mutex::new(Model { items: vec!["a".into(), "b".into()] }));
-//! # let mut view = ListView { model, selected: 0, filter: String::new(), intents: vec![] };
-//! # let mut buf = Buffer::empty(Rect::new(0, 0, 10, 2));
-//! # view.render(buf.area, &mut buf);
-//! # assert_eq!(view.handle_event(&ViewEvent::Key(vcli_plugin_api::KeyPress::plain(Key::Down))), KeyOutcome::Consumed);
-//! # assert_eq!(view.take_intents(), vec![Intent::Selected(ResourceRef::new("Item", "b"))]);
-//! ```
 
 mod event;
 mod intent;
@@ -86,7 +8,7 @@ use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 
 pub use event::{Key, KeyPress, Modifiers, Mouse, MouseKind, ViewEvent};
-pub use intent::{Intent, KeyHint, ResourceRef};
+pub use intent::{Intent, KeyHint, ResourceCommand, ResourceRef};
 
 /// Whether a view used an event or lets the host handle it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +31,84 @@ pub enum KeyOutcome {
 /// Only [`title`](View::title) and [`render`](View::render) are required;
 /// every other method has a default, so a view written against an earlier
 /// 1.x release keeps compiling.
+///
+/// # Example
+///
+/// A view over a counter that a background task keeps current. The task
+/// asks the host for a frame through [`Redraw`](crate::Redraw) whenever the
+/// model changes, so the host renders on change and never on a timer.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+///
+/// use vcli_plugin_api::ratatui_core::{buffer::Buffer, layout::Rect, style::Style};
+/// use vcli_plugin_api::{Key, KeyHint, KeyOutcome, View, ViewEvent, Intent, ResourceRef};
+///
+/// #[derive(Default)]
+/// struct Model {
+///     items: Vec<String>,
+/// }
+///
+/// struct ListView {
+///     model: Arc<Mutex<Model>>,
+///     selected: usize,
+///     filter: String,
+///     intents: Vec<Intent>,
+/// }
+///
+/// impl View for ListView {
+///     fn title(&self) -> String {
+///         "Items".into()
+///     }
+///
+///     fn render(&mut self, area: Rect, buf: &mut Buffer) {
+///         let model = self.model.lock().unwrap();
+///         let rows = model.items.iter().filter(|i| i.contains(&self.filter));
+///         for (row, item) in rows.take(usize::from(area.height)).enumerate() {
+///             let marker = if row == self.selected { "> " } else { "  " };
+///             let y = area.y + row as u16;
+///             buf.set_stringn(area.x, y, format!("{marker}{item}"), usize::from(area.width), Style::default());
+///         }
+///     }
+///
+///     fn handle_event(&mut self, event: &ViewEvent) -> KeyOutcome {
+///         match event {
+///             ViewEvent::Key(press) if press.key == Key::Down => {
+///                 self.selected += 1;
+///                 let name = self.model.lock().unwrap().items.get(self.selected).cloned();
+///                 if let Some(name) = name {
+///                     self.intents.push(Intent::Selected(ResourceRef::new("Item", name)));
+///                 }
+///                 KeyOutcome::Consumed
+///             }
+///             ViewEvent::Filter(text) => {
+///                 self.filter = text.clone();
+///                 KeyOutcome::Consumed
+///             }
+///             _ => KeyOutcome::Ignored,
+///         }
+///     }
+///
+///     fn filterable(&self) -> bool {
+///         true
+///     }
+///
+///     fn key_hints(&self) -> Vec<KeyHint> {
+///         vec![KeyHint::new("↓", "next item")]
+///     }
+///
+///     fn take_intents(&mut self) -> Vec<Intent> {
+///         std::mem::take(&mut self.intents)
+///     }
+/// }
+///
+/// # let model = Arc::new(Mutex::new(Model { items: vec!["a".into(), "b".into()] }));
+/// # let mut view = ListView { model, selected: 0, filter: String::new(), intents: vec![] };
+/// # let mut buf = Buffer::empty(Rect::new(0, 0, 10, 2));
+/// # view.render(buf.area, &mut buf);
+/// # assert_eq!(view.handle_event(&ViewEvent::Key(vcli_plugin_api::KeyPress::plain(Key::Down))), KeyOutcome::Consumed);
+/// # assert_eq!(view.take_intents(), vec![Intent::Selected(ResourceRef::new("Item", "b"))]);
+/// ```
 pub trait View: Send {
     /// The tab title.
     fn title(&self) -> String;

@@ -374,6 +374,24 @@ impl Manager {
             .flatten()
     }
 
+    /// Command lines `name` offers for a resource another view selected.
+    pub fn commands_for(
+        &self,
+        name: &str,
+        resource: &vcli_plugin_api::ResourceRef,
+    ) -> Vec<vcli_plugin_api::ResourceCommand> {
+        let Ok(slot) = self.inner.slot(name) else {
+            return Vec::new();
+        };
+        let Ok(loan) = slot.lend() else {
+            return Vec::new();
+        };
+        call::call_plugin_sync_as(&slot.meter, "commands_for", || {
+            loan.instance().commands_for(resource)
+        })
+        .unwrap_or_default()
+    }
+
     /// Marks `name` failed because its view panicked in the host's UI
     /// thread: the same path as any other failure (event, restart policy).
     pub fn view_failed(&self, name: &str, reason: String) {

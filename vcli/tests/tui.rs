@@ -20,7 +20,7 @@ use vcli_plugin_api::ratatui_core::layout::Rect;
 use vcli_plugin_api::ratatui_core::style::Style;
 use vcli_plugin_api::{
     Capability, HealthStatus, Intent, Key, KeyHint, KeyOutcome, KeyPress, LifecycleState,
-    Modifiers, MouseKind, ResourceRef, View, ViewEvent,
+    Modifiers, MouseKind, ResourceCommand, ResourceRef, View, ViewEvent,
 };
 // Links the test plugins, whose commands the palette completes.
 use vcli_test_plugins as _;
@@ -333,18 +333,38 @@ fn screens() {
             },
         );
     });
+    snapshot("palette_offers_commands_for_the_selection", |m| {
+        update(
+            m,
+            Msg::Lenses {
+                resource: ResourceRef::new("Pod", "web-1").in_namespace("shop"),
+                lenses: Vec::new(),
+                commands: vec![
+                    ResourceCommand::new("logs", "steady echo logs web-1"),
+                    ResourceCommand::new("describe", "steady echo describe web-1"),
+                ],
+            },
+        );
+        update(m, key(':'));
+        update(m, special(Key::Tab));
+        update(m, special(Key::Tab));
+    });
     snapshot("lens_and_filter", |m| {
         update(
             m,
-            Msg::Lenses(vec![HostedView::new(
-                "metrics",
-                Box::new(PodsView {
-                    pods: vec!["cpu 0.25 cores", "memory 120 MiB"],
-                    selected: 9,
-                    filter: String::new(),
-                    intents: Vec::new(),
-                }),
-            )]),
+            Msg::Lenses {
+                resource: ResourceRef::new("Pod", "web-1").in_namespace("shop"),
+                lenses: vec![HostedView::new(
+                    "metrics",
+                    Box::new(PodsView {
+                        pods: vec!["cpu 0.25 cores", "memory 120 MiB"],
+                        selected: 9,
+                        filter: String::new(),
+                        intents: Vec::new(),
+                    }),
+                )],
+                commands: Vec::new(),
+            },
         );
         update(m, key('/'));
         typed(m, "web");

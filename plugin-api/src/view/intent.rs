@@ -90,6 +90,28 @@ pub enum Intent {
     Status(String),
 }
 
+/// A command line a plugin offers for a resource another view selected
+/// (`k8s logs web-0 -n shop` for a pod), from
+/// [`Plugin::commands_for`](crate::Plugin::commands_for). The palette
+/// offers it; running it is exactly like typing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceCommand {
+    /// What it does, in a few words (`logs`).
+    pub label: String,
+    /// The command line, in the CLI's grammar without `vcli`.
+    pub line: String,
+}
+
+impl ResourceCommand {
+    /// A command.
+    pub fn new(label: impl Into<String>, line: impl Into<String>) -> Self {
+        ResourceCommand {
+            label: label.into(),
+            line: line.into(),
+        }
+    }
+}
+
 /// One entry of the footer and the help overlay: keys and what they do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyHint {

@@ -10,8 +10,8 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 
 use vcli_plugin_api::{
     CancellationToken, Capability, CommandKind, DescribePlugin, HealthStatus, Metadata,
-    NetworkService, Output, Plugin, PluginConfig, PluginContext, PluginError, View, async_trait,
-    register_plugin,
+    NetworkService, Output, Plugin, PluginConfig, PluginContext, PluginError, ResourceCommand,
+    ResourceRef, View, async_trait, register_plugin,
 };
 
 mod cli;
@@ -216,6 +216,22 @@ impl Plugin for KubernetesPlugin {
 
     fn view(&self) -> Option<Box<dyn View>> {
         Some(Box::new(KubeView::new(self.model.clone())))
+    }
+
+    fn commands_for(&self, resource: &ResourceRef) -> Vec<ResourceCommand> {
+        if resource.kind != "Pod" {
+            return Vec::new();
+        }
+        let ns = resource.namespace.as_deref().unwrap_or("default");
+        let name = &resource.name;
+        vec![
+            ResourceCommand::new(
+                "logs",
+                format!("k8s logs {name} -n {ns} --all-containers -f"),
+            ),
+            ResourceCommand::new("describe", format!("k8s describe pod {name} -n {ns}")),
+            ResourceCommand::new("yaml", format!("k8s get pod {name} -n {ns} -o yaml")),
+        ]
     }
 }
 

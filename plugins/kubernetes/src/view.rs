@@ -8,7 +8,7 @@
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 use ratatui_core::style::{Color, Modifier, Style};
-use vcli_plugin_api::{Key, KeyHint, KeyOutcome, View};
+use vcli_plugin_api::{Intent, Key, KeyHint, KeyOutcome, ResourceRef, View, ViewEvent};
 
 use crate::model::{ConnectionStatus, DeploymentState, KubeModel, PodRow, SharedModel};
 use crate::printers::{restarts_cell, since_ts};
@@ -326,6 +326,9 @@ fn draw_row(
 pub struct KubeView {
     model: SharedModel,
     state: ViewState,
+    /// The pod last named to the host, so a move is announced once.
+    announced: Option<(String, String)>,
+    intents: Vec<Intent>,
 }
 
 impl KubeView {
@@ -334,6 +337,54 @@ impl KubeView {
         KubeView {
             model,
             state: ViewState::default(),
+            announced: None,
+            intents: Vec::new(),
+        }
+    }
+
+    /// Names the selected pod to the host (for other plugins' lenses and
+    /// commands) when the selection moved to another pod.
+    fn announce_selection(&mut self) {
+        let model = self.model.lock();
+        let filter = self.state.filter.to_lowercase();
+        let (rows, _) = visible_rows(&model, &filter, self.state.selected, 1);
+        let now = rows.first().map(|p| (p.namespace.clone(), p.name.clone()));
+        drop(model);
+        if now == self.announced {
+            return;
+        }
+        self.intents.push(match &now {
+            Some((namespace, name)) => Intent::Selected(
+                ResourceRef::new("Pod", name.clone()).in_namespace(namespace.clone()),
+            ),
+            None => Intent::Cleared,
+        });
+        self.announced = now;
+    }
+
+    /// Selects `pod` if the list has it (clearing a filter that hides it).
+    fn reveal(&mut self, resource: &ResourceRef) -> KeyOutcome {
+        if resource.kind != "Pod" {
+            return KeyOutcome::Ignored;
+        }
+        let model = self.model.lock();
+        let at = model.pods().position(|p| {
+            p.name == resource.name
+                && resource
+                    .namespace
+                    .as_deref()
+                    .is_none_or(|ns| ns == p.namespace)
+        });
+        drop(model);
+        match at {
+            Some(i) => {
+                self.state.filter.clear();
+                self.state.editing = false;
+                self.state.selected = i;
+                self.announce_selection();
+                KeyOutcome::Consumed
+            }
+            None => KeyOutcome::Ignored,
         }
     }
 
@@ -373,6 +424,23 @@ impl View for KubeView {
         self.state.page = height.max(1);
         self.state.offset = self.state.effective_offset(height);
         render(&model, &self.state, area, buf);
+    }
+
+    fn handle_event(&mut self, event: &ViewEvent) -> KeyOutcome {
+        let outcome = match event {
+            ViewEvent::Key(press) if !press.modifiers.alt => self.handle_key(press.key),
+            ViewEvent::Reveal(resource) => return self.reveal(resource),
+            ViewEvent::Focus(true) => KeyOutcome::Consumed,
+            _ => KeyOutcome::Ignored,
+        };
+        if outcome == KeyOutcome::Consumed {
+            self.announce_selection();
+        }
+        outcome
+    }
+
+    fn take_intents(&mut self) -> Vec<Intent> {
+        std::mem::take(&mut self.intents)
     }
 
     fn handle_key(&mut self, key: Key) -> KeyOutcome {

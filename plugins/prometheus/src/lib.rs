@@ -37,7 +37,8 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use vcli_plugin_api::{
     CancellationToken, Capability, DescribePlugin, HealthStatus, Metadata, Output, Plugin,
-    PluginConfig, PluginContext, PluginError, View, async_trait, register_plugin,
+    PluginConfig, PluginContext, PluginError, ResourceCommand, ResourceRef, View, async_trait,
+    register_plugin,
 };
 
 use crate::client::{Api, Connector};
@@ -162,6 +163,31 @@ impl Plugin for PrometheusPlugin {
 
     fn view(&self) -> Option<Box<dyn View>> {
         Some(Box::new(view::PromView::new(Arc::clone(&self.views))))
+    }
+
+    fn commands_for(&self, resource: &ResourceRef) -> Vec<ResourceCommand> {
+        if resource.kind != "Pod" {
+            return Vec::new();
+        }
+        // cAdvisor's names, as kubelets export them.
+        let selector = format!(
+            "namespace=\"{}\",pod=\"{}\"",
+            resource.namespace.as_deref().unwrap_or("default"),
+            resource.name
+        );
+        vec![
+            ResourceCommand::new(
+                "cpu",
+                format!(
+                    "prom query 'sum(rate(container_cpu_usage_seconds_total{{{selector}}}[5m]))'"
+                ),
+            ),
+            ResourceCommand::new(
+                "memory",
+                format!("prom query 'sum(container_memory_working_set_bytes{{{selector}}})'"),
+            ),
+            ResourceCommand::new("alerts", "prom alerts".to_owned()),
+        ]
     }
 }
 

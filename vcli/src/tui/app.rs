@@ -330,7 +330,22 @@ impl Host {
                             .map(|v| HostedView::new(name, v))
                     })
                     .collect();
-                apply(self, model, Msg::Lenses(lenses), screen)?;
+                let commands = self
+                    .manager
+                    .catalog()
+                    .names()
+                    .flat_map(|name| self.manager.commands_for(name, &resource))
+                    .collect();
+                apply(
+                    self,
+                    model,
+                    Msg::Lenses {
+                        resource,
+                        lenses,
+                        commands,
+                    },
+                    screen,
+                )?;
             }
             Effect::ViewPanicked { plugin, reason } => self.manager.view_failed(plugin, reason),
             Effect::SaveHistory => {

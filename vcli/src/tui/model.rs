@@ -38,6 +38,11 @@ pub struct Model {
     pub filter: FilterLine,
     /// Lenses other plugins offer on the resource the focused view selected.
     pub lenses: Vec<HostedView>,
+    /// The selected resource and the command lines plugins offer for it.
+    pub selection: Option<(
+        vcli_plugin_api::ResourceRef,
+        Vec<vcli_plugin_api::ResourceCommand>,
+    )>,
     /// A message for the status line.
     pub status: Option<String>,
     /// The global keys.
@@ -336,6 +341,7 @@ impl Model {
             overlay: None,
             filter: FilterLine::default(),
             lenses: Vec::new(),
+            selection: None,
             status: None,
             keys,
             theme,

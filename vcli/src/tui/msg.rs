@@ -44,8 +44,15 @@ pub enum Msg {
         /// What to show instead.
         waiting: String,
     },
-    /// Lenses on the selected resource.
-    Lenses(Vec<HostedView>),
+    /// Lenses and commands other plugins offer for the selected resource.
+    Lenses {
+        /// What was selected.
+        resource: ResourceRef,
+        /// Panels about it.
+        lenses: Vec<HostedView>,
+        /// Command lines for it.
+        commands: Vec<vcli_plugin_api::ResourceCommand>,
+    },
     /// Output from a palette command.
     Output {
         /// The command tab.

@@ -24,6 +24,8 @@ pub struct Palette {
     pub tree: Option<clap::Command>,
     /// The top-level words that belong to plugins.
     pub plugin_commands: Vec<String>,
+    /// Which offered command Tab last filled in, while it is untouched.
+    pub suggestion: Option<usize>,
 }
 
 /// A line the palette accepted.

@@ -86,7 +86,15 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 });
             }
         }
-        Msg::Lenses(lenses) => model.lenses = lenses,
+        Msg::Lenses {
+            resource,
+            lenses,
+            commands,
+        } => {
+            model.lenses = lenses;
+            model.selection = Some((resource, commands));
+            model.palette.suggestion = None;
+        }
         Msg::Output { id, text } => {
             if let Some(pane) = model.command_pane(id) {
                 pane.append(&text);
@@ -318,18 +326,35 @@ fn palette_key(model: &mut Model, press: KeyPress, effects: &mut Vec<Effect>) {
     let palette = &mut model.palette;
     match press.key {
         Key::Esc => model.overlay = None,
+        // With nothing typed, Tab cycles through what plugins offer for
+        // the selected resource.
+        Key::Tab if palette.input.is_empty() || palette.suggestion.is_some() => {
+            let offered = model
+                .selection
+                .as_ref()
+                .map_or(&[][..], |(_, c)| c.as_slice());
+            if offered.is_empty() {
+                palette.complete();
+            } else {
+                let next = palette.suggestion.map_or(0, |i| (i + 1) % offered.len());
+                palette.suggestion = Some(next);
+                palette.input.clone_from(&offered[next].line);
+            }
+        }
         Key::Tab => palette.complete(),
         Key::Up => palette.recall(true),
         Key::Down => palette.recall(false),
         Key::Backspace => {
             palette.input.pop();
             palette.candidates.clear();
+            palette.suggestion = None;
         }
         Key::Char('u') if press.modifiers.ctrl => palette.input.clear(),
         Key::Char(c) if !press.modifiers.ctrl && !press.modifiers.alt => {
             palette.input.push(c);
             palette.candidates.clear();
             palette.error = None;
+            palette.suggestion = None;
         }
         Key::Enter => {
             let line = palette.input.trim().to_owned();
@@ -463,7 +488,10 @@ fn intents_to_effects(
     for intent in intents {
         match intent {
             Intent::Selected(resource) => effects.push(Effect::Lens { from, resource }),
-            Intent::Cleared => model.lenses.clear(),
+            Intent::Cleared => {
+                model.lenses.clear();
+                model.selection = None;
+            }
             Intent::Reveal(resource) => reveal(model, from, &resource),
             Intent::Run(line) => match model.palette.parse(&line) {
                 Ok(parsed) => run(model, line, parsed, effects),

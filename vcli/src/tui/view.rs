@@ -39,7 +39,15 @@ pub fn draw(frame: &mut Frame<'_>, model: &mut Model) {
         Some(Overlay::Confirm { action, plugin }) => {
             overlays::confirm(*action, plugin, &theme, areas.screen, buf);
         }
-        Some(Overlay::Palette) => overlays::palette(&model.palette, &theme, areas.screen, buf),
+        Some(Overlay::Palette) => {
+            overlays::palette(
+                &model.palette,
+                model.selection.as_ref(),
+                &theme,
+                areas.screen,
+                buf,
+            );
+        }
         None => {}
     }
 }

@@ -9,6 +9,7 @@ use super::super::keys::Action;
 use super::super::model::{Model, PluginAction, Tab};
 use super::super::palette::Palette;
 use super::super::theme::Theme;
+use vcli_plugin_api::{ResourceCommand, ResourceRef};
 
 /// A box of `w` x `h` centred in `area`, clipped to it.
 fn centred(area: Rect, w: u16, h: u16) -> Rect {
@@ -92,8 +93,15 @@ fn capitalised(word: &str) -> String {
         .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
-/// The palette near the top: the line, the error or the completions.
-pub fn palette(palette: &Palette, theme: &Theme, area: Rect, buf: &mut Buffer) {
+/// The palette near the top: the line, the error or the completions, or
+/// what plugins offer for the selected resource.
+pub fn palette(
+    palette: &Palette,
+    selection: Option<&(ResourceRef, Vec<ResourceCommand>)>,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let mut lines = vec![Line::from(vec![
         Span::styled(":", theme.heading),
         Span::raw(palette.input.clone()),
@@ -103,6 +111,14 @@ pub fn palette(palette: &Palette, theme: &Theme, area: Rect, buf: &mut Buffer) {
         lines.push(Line::from(Span::styled(
             format!("error: {error}"),
             theme.bad,
+        )));
+    } else if let Some((resource, commands)) = selection.filter(|(_, c)| {
+        !c.is_empty() && (palette.input.is_empty() || palette.suggestion.is_some())
+    }) {
+        let labels: Vec<&str> = commands.iter().map(|c| c.label.as_str()).collect();
+        lines.push(Line::from(Span::styled(
+            format!("for {resource}, Tab offers: {}", labels.join(" · ")),
+            theme.muted,
         )));
     } else if !palette.candidates.is_empty() {
         lines.push(Line::from(Span::styled(
