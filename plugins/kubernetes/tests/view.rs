@@ -1,8 +1,6 @@
 //! Snapshot tests of the TUI view: the render function is pure, so a fixed
 //! model and view state always draw the same screen.
 
-use std::time::Instant;
-
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Service;
@@ -297,35 +295,47 @@ fn keys_scroll_and_filter() {
     assert_eq!(view.handle_key(Key::Tab), KeyOutcome::Ignored);
 }
 
+/// With 10,000 pods the frame shows the window around the selection, also
+/// under a filter. How long a frame takes is measured by `benches/view.rs`
+/// (criterion), not asserted here: a timed test fails on a loaded machine.
 #[test]
-fn ten_thousand_pods_render_fast() {
+fn ten_thousand_pods_show_the_window_around_the_selection() {
     let m = big_model(10_000);
     let area = Rect::new(0, 0, 200, 60);
-    let mut buf = Buffer::empty(area);
-    let states = [
-        ViewState {
-            selected: 9_000,
-            offset: 8_990,
-            ..ViewState::default()
-        },
-        ViewState {
-            filter: "crash".into(),
-            selected: 50,
-            ..ViewState::default()
-        },
-    ];
-    for state in &states {
+    let text = |state: &ViewState| {
+        let mut buf = Buffer::empty(area);
         render(&m, state, area, &mut buf);
-        let start = Instant::now();
-        for _ in 0..20 {
-            render(&m, state, area, &mut buf);
-        }
-        let per_frame = start.elapsed() / 20;
-        // Debug builds are several times slower than release (the bench measures
-        // release); this catches a render that lays out every row.
-        assert!(
-            per_frame.as_millis() < 20,
-            "{per_frame:?} per frame for {state:?}"
-        );
-    }
+        (0..area.height)
+            .map(|y| {
+                (0..area.width)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let near_end = text(&ViewState {
+        selected: 9_000,
+        offset: 8_990,
+        ..ViewState::default()
+    });
+    let nth = |i: usize| m.pods().nth(i).unwrap().name.clone();
+    assert!(near_end.contains("8991-"), "{near_end}");
+    assert!(
+        near_end.contains(&nth(8_990)) && near_end.contains(&nth(9_000)),
+        "{near_end}"
+    );
+    assert!(!near_end.contains(&nth(0)), "{near_end}");
+    let filtered = text(&ViewState {
+        filter: "crash".into(),
+        selected: 50,
+        ..ViewState::default()
+    });
+    let crashing = m
+        .pods()
+        .filter(|p| p.status == "CrashLoopBackOff")
+        .nth(50)
+        .unwrap();
+    assert!(filtered.contains(&crashing.name), "{filtered}");
+    assert!(filtered.contains("1-55 of 104"), "{filtered}");
 }
