@@ -654,3 +654,28 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn without_colour_the_selection_is_reverse_video_and_marked() {
+    let mut m = model(80, 24);
+    m.theme = vcli::tui::theme::Theme::new(vcli::tui::theme::ThemeName::Dark, false);
+    update(&mut m, key('2'));
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|frame| view::draw(frame, &mut m)).unwrap();
+    let buffer = terminal.backend().buffer();
+    // Row 3 is the first plugin, selected: marked and reversed, no colour.
+    assert_eq!(buffer[(0, 3)].symbol(), "›");
+    for x in 0..20 {
+        let cell = &buffer[(x, 3)];
+        assert!(
+            cell.modifier.contains(ratatui::style::Modifier::REVERSED),
+            "column {x}"
+        );
+        assert_eq!(cell.fg, ratatui::style::Color::Reset, "column {x}");
+    }
+    assert!(
+        !buffer[(0, 4)]
+            .modifier
+            .contains(ratatui::style::Modifier::REVERSED)
+    );
+}
