@@ -232,4 +232,47 @@ fn drive(dir: &Path, kubeconfig: &Path, config: &Path) {
         !modes.contains("3 Plugins"),
         "the alternate screen was not left:\n{modes}"
     );
+
+    // A SIGTERM from elsewhere (a closed window, `kill`) quits the same way.
+    tmux.run(&["kill-session", "-t", "tui"]);
+    let pid_file = dir.join("vcli.pid");
+    let shell = format!(
+        "sh -c 'echo $$ > {}; exec {}' ; echo EXIT=$? ; stty -a | tr ' ' '\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' ' ; echo ; sleep 600",
+        pid_file.display(),
+        env!("CARGO_BIN_EXE_vcli")
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "tui",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-e",
+        &format!("KUBECONFIG={}", kubeconfig.display()),
+        "-e",
+        &format!("VCLI_CONFIG={}", config.display()),
+        "-e",
+        &format!("VCLI_STATE_DIR={}", dir.join("state").display()),
+        "-e",
+        "TERM=xterm-256color",
+        "sh",
+        "-c",
+        &shell,
+    ]);
+    tmux.wait_for("3 Plugins");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let screen = tmux.wait_for("icanon");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(
+        screen.contains("icanon echo"),
+        "terminal left in raw mode:\n{screen}"
+    );
 }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crossterm::event::{Event as TermEvent, EventStream, MouseButton, MouseEventKind};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Notify, broadcast, mpsc};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -110,6 +111,11 @@ pub async fn run(
     let mut events = manager.subscribe();
     let redraw = manager.redraw_signal();
     let mut tick = tokio::time::interval(TICK);
+    // In raw mode Ctrl-C is a key; these are signals sent from elsewhere
+    // (`kill`, a closed terminal window): they quit the same graceful way.
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
     // The first frame goes out before any plugin is started: start-up never
@@ -144,6 +150,9 @@ pub async fn run(
                 Err(broadcast::error::RecvError::Closed) => None,
             },
             Some(msg) = rx.recv() => Some(msg),
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => break,
+            _ = interrupt.recv() => break,
             () = redraw.notified() => Some(Msg::PluginChanged),
             () = host.output_ready.notified() => {
                 for msg in host.drain_output() {
