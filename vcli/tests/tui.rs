@@ -350,6 +350,7 @@ fn screens() {
         update(m, special(Key::Tab));
     });
     snapshot("lens_and_filter", |m| {
+        m.lens_owner = Some("demo");
         update(
             m,
             Msg::Lenses {

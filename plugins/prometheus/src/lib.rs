@@ -25,6 +25,7 @@ mod format;
 mod graph;
 mod health;
 mod labels;
+mod lens;
 mod model;
 mod query;
 mod rules;
@@ -163,6 +164,23 @@ impl Plugin for PrometheusPlugin {
 
     fn view(&self) -> Option<Box<dyn View>> {
         Some(Box::new(view::PromView::new(Arc::clone(&self.views))))
+    }
+
+    fn lens(&self, resource: &ResourceRef) -> Option<Box<dyn View>> {
+        if resource.kind != "Pod" {
+            return None;
+        }
+        let runtime = self.runtime().ok()?;
+        let ctx = &runtime.ctx;
+        let lens = lens::PodLens::start(
+            resource.clone(),
+            runtime.api.clone(),
+            runtime.settings.refresh(),
+            ctx.redraw(),
+            |task| ctx.spawn("prometheus-lens", task).is_ok(),
+            ctx.cancellation(),
+        )?;
+        Some(Box::new(lens))
     }
 
     fn commands_for(&self, resource: &ResourceRef) -> Vec<ResourceCommand> {

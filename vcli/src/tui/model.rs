@@ -38,6 +38,9 @@ pub struct Model {
     pub filter: FilterLine,
     /// Lenses other plugins offer on the resource the focused view selected.
     pub lenses: Vec<HostedView>,
+    /// The plugin whose view selected what the lenses show: they are shown
+    /// beside that view only.
+    pub lens_owner: Option<&'static str>,
     /// The selected resource and the command lines plugins offer for it.
     pub selection: Option<(
         vcli_plugin_api::ResourceRef,
@@ -342,6 +345,7 @@ impl Model {
             filter: FilterLine::default(),
             lenses: Vec::new(),
             selection: None,
+            lens_owner: None,
             status: None,
             keys,
             theme,

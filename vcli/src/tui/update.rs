@@ -487,7 +487,10 @@ fn intents_to_effects(
 ) {
     for intent in intents {
         match intent {
-            Intent::Selected(resource) => effects.push(Effect::Lens { from, resource }),
+            Intent::Selected(resource) => {
+                model.lens_owner = Some(from);
+                effects.push(Effect::Lens { from, resource });
+            }
             Intent::Cleared => {
                 model.lenses.clear();
                 model.selection = None;

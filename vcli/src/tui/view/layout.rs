@@ -45,7 +45,11 @@ pub fn areas(model: &Model) -> Areas {
     let footer = Rect::new(0, h - 1, w, 1);
     let mut body = Rect::new(0, 2, w, h - 3);
     let mut lens = None;
-    if !model.lenses.is_empty() && body.height >= 6 {
+    let owner_focused = matches!(
+        model.tabs.get(model.active),
+        Some(super::super::model::Tab::Plugin { plugin, .. }) if Some(*plugin) == model.lens_owner
+    );
+    if owner_focused && !model.lenses.is_empty() && body.height >= 6 {
         if w >= 120 {
             // Wide: lenses on the right, a third of the width.
             let lw = w / 3;
