@@ -80,6 +80,13 @@ fn title_case(name: &str) -> String {
 /// Runs the TUI until the user quits: every enabled plugin started, the
 /// monitors on, the terminal restored on every way out.
 pub(crate) fn run(config: Config, catalog: &Catalog) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(Failure::new(
+            crate::cli::EXIT_USAGE,
+            "vcli tui needs a terminal on stdin and stdout; in scripts and pipes use the commands (`vcli k8s get pods`, `vcli prom query up`)",
+        ));
+    }
     terminal::init_logging();
     terminal::install_panic_hook();
     let runtime = crate::cli::plugin::runtime()?;

@@ -276,3 +276,19 @@ fn drive(dir: &Path, kubeconfig: &Path, config: &Path) {
         "terminal left in raw mode:\n{screen}"
     );
 }
+
+#[test]
+fn without_a_terminal_the_tui_says_what_to_use_instead() {
+    let out = Command::new(env!("CARGO_BIN_EXE_vcli"))
+        .arg("tui")
+        .env("VCLI_CONFIG", "/dev/null")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: vcli tui needs a terminal on stdin and stdout; in scripts and pipes use the commands (`vcli k8s get pods`, `vcli prom query up`)\n"
+    );
+}
