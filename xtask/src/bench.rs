@@ -19,6 +19,10 @@ pub(crate) enum Which {
     Prometheus,
     /// `vcli k8s get pods -A` against `kubectl get pods -A` on 10,000 emulated pods
     Kubernetes,
+    /// `vcli prom query` on a generated 500,000-series answer: peak RSS and
+    /// time to first line, table and JSON (`VCLI_BENCH_VCLI=PATH` measures
+    /// another build)
+    PromLarge,
 }
 
 pub(crate) fn run(which: Which) -> Result<()> {
@@ -26,13 +30,28 @@ pub(crate) fn run(which: Which) -> Result<()> {
         Which::All => {
             manager()?;
             startup()?;
-            commands(true, true)
+            commands(true, true)?;
+            prom_large()
         }
         Which::Manager => manager(),
         Which::Startup => startup(),
         Which::Prometheus => commands(true, false),
         Which::Kubernetes => commands(false, true),
+        Which::PromLarge => prom_large(),
     }
+}
+
+/// `vcli prom query` on a huge answer, with the release build of this tree
+/// or the binary `VCLI_BENCH_VCLI` names.
+fn prom_large() -> Result<()> {
+    let vcli = match std::env::var_os("VCLI_BENCH_VCLI") {
+        Some(path) => PathBuf::from(path),
+        None => {
+            crate::cargo(&["build", "--release", "--package", "vcli", "--bin", "vcli"])?;
+            target_dir()?.join("release/vcli")
+        }
+    };
+    crate::large_answer::run(&vcli)
 }
 
 fn manager() -> Result<()> {

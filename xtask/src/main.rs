@@ -4,6 +4,7 @@
 mod bench;
 mod compare;
 mod features;
+mod large_answer;
 
 use std::process::Command;
 
