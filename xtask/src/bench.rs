@@ -23,6 +23,10 @@ pub(crate) enum Which {
     Kubernetes,
     /// `vcli tui`: launch to first frame, idle CPU, memory (few pods and 10,000)
     Tui,
+    /// `vcli prom query` on a generated 500,000-series answer: peak RSS and
+    /// time to first line, table and JSON (`VCLI_BENCH_VCLI=PATH` measures
+    /// another build)
+    PromLarge,
 }
 
 pub(crate) fn run(which: Which) -> Result<()> {
@@ -31,14 +35,29 @@ pub(crate) fn run(which: Which) -> Result<()> {
             manager()?;
             startup()?;
             commands(true, true)?;
-            tui::run()
+            tui::run()?;
+            prom_large()
         }
         Which::Manager => manager(),
         Which::Startup => startup(),
         Which::Prometheus => commands(true, false),
         Which::Kubernetes => commands(false, true),
         Which::Tui => tui::run(),
+        Which::PromLarge => prom_large(),
     }
+}
+
+/// `vcli prom query` on a huge answer, with the release build of this tree
+/// or the binary `VCLI_BENCH_VCLI` names.
+fn prom_large() -> Result<()> {
+    let vcli = match std::env::var_os("VCLI_BENCH_VCLI") {
+        Some(path) => PathBuf::from(path),
+        None => {
+            crate::cargo(&["build", "--release", "--package", "vcli", "--bin", "vcli"])?;
+            target_dir()?.join("release/vcli")
+        }
+    };
+    crate::large_answer::run(&vcli)
 }
 
 fn manager() -> Result<()> {

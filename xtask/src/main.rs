@@ -6,6 +6,7 @@ mod bench;
 mod compare;
 mod demo;
 mod features;
+mod large_answer;
 
 use std::process::Command;
 

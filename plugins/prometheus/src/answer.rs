@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::PromError;
+use crate::split::Envelope;
 
 /// A whole HTTP answer, body read.
 #[derive(Debug)]
@@ -16,11 +17,11 @@ pub(crate) struct Reply {
     pub(crate) body: Vec<u8>,
 }
 
-/// Decoded `data` of a successful API answer, with the server's warnings.
+/// Decoded `data` of a successful API answer. (Its warnings are printed
+/// only for queries, which read them from the split answer's envelope.)
 #[derive(Debug)]
 pub(crate) struct Answer<T> {
     pub(crate) data: T,
-    pub(crate) warnings: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -31,8 +32,6 @@ struct Status {
     error: Option<String>,
     // `data` is skipped here (serde ignores unknown fields without
     // buffering them) and decoded in a second pass only on success.
-    #[serde(default)]
-    warnings: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -49,7 +48,10 @@ pub(crate) fn is_query_timeout(reply: &Reply) -> bool {
 }
 
 /// Turns an answer into `data` or into the error the server described.
-pub(crate) fn decode<T: DeserializeOwned>(url: &str, reply: Reply) -> Result<Answer<T>, PromError> {
+pub(crate) fn decode<T: DeserializeOwned>(
+    url: &str,
+    reply: &Reply,
+) -> Result<Answer<T>, PromError> {
     let status = reply.status;
     let envelope = if reply.json {
         serde_json::from_slice::<Status>(&reply.body).ok()
@@ -64,10 +66,7 @@ pub(crate) fn decode<T: DeserializeOwned>(url: &str, reply: Reply) -> Result<Ans
                     reason: format!("cannot decode the answer: {e}"),
                 }
             })?;
-            return Ok(Answer {
-                data: data.data,
-                warnings: envelope.warnings,
-            });
+            return Ok(Answer { data: data.data });
         }
         if let Some(message) = envelope.error {
             return Err(api_error(status, envelope.error_type.as_deref(), &message));
@@ -77,16 +76,61 @@ pub(crate) fn decode<T: DeserializeOwned>(url: &str, reply: Reply) -> Result<Ans
     // proxy in front of Prometheus may well send (a 502 or 503 page): a web
     // page, another product's 404, a login form. Its body is not shown.
     if status.is_success() || !status.is_server_error() {
-        return Err(PromError::NotPrometheus {
-            url: url.to_owned(),
-            status: status_line(status),
-        });
+        return Err(not_prometheus(url, status));
     }
     Err(PromError::Status {
         status: status_line(status),
         code: status.as_u16(),
         message: excerpt(&String::from_utf8_lossy(&reply.body)),
     })
+}
+
+/// Judges the envelope of a 2xx JSON answer whose `data.result` was split
+/// as it arrived ([`crate::split`]), by the rules [`decode`] applies to a
+/// whole one.
+pub(crate) fn judge_split(
+    url: &str,
+    status: StatusCode,
+    envelope: &Envelope,
+) -> Result<(), PromError> {
+    if envelope.status.as_deref() == Some("success") {
+        if envelope.has_result {
+            return Ok(());
+        }
+        return Err(PromError::Protocol {
+            url: url.to_owned(),
+            reason: "cannot decode the answer: it has no data.result".to_owned(),
+        });
+    }
+    if let Some(message) = &envelope.error {
+        return Err(api_error(status, envelope.error_type.as_deref(), message));
+    }
+    Err(not_prometheus(url, status))
+}
+
+/// An answer whose bytes broke off the envelope's shape: undecodable data
+/// in an API success, else not the API at all.
+pub(crate) fn malformed(
+    url: &str,
+    status: StatusCode,
+    envelope: &Envelope,
+    reason: &str,
+) -> PromError {
+    if envelope.status.as_deref() == Some("success") {
+        PromError::Protocol {
+            url: url.to_owned(),
+            reason: format!("cannot decode the answer: {reason}"),
+        }
+    } else {
+        not_prometheus(url, status)
+    }
+}
+
+fn not_prometheus(url: &str, status: StatusCode) -> PromError {
+    PromError::NotPrometheus {
+        url: url.to_owned(),
+        status: status_line(status),
+    }
 }
 
 /// Classifies a JSON error: a PromQL or matcher parse error is a bad query,
@@ -148,7 +192,7 @@ mod tests {
     #[test]
     fn parse_errors_become_bad_queries() {
         let body = r#"{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unexpected end of input"}"#;
-        let err = decode::<serde_json::Value>("u", reply(400, true, body)).unwrap_err();
+        let err = decode::<serde_json::Value>("u", &reply(400, true, body)).unwrap_err();
         assert_eq!(
             err.to_string(),
             "bad query: 1:5: parse error: unexpected end of input"
@@ -158,22 +202,22 @@ mod tests {
     #[test]
     fn other_errors_quote_status_and_message() {
         let body = r#"{"status":"error","errorType":"execution","error":"too many samples"}"#;
-        let err = decode::<serde_json::Value>("u", reply(422, true, body)).unwrap_err();
+        let err = decode::<serde_json::Value>("u", &reply(422, true, body)).unwrap_err();
         assert_eq!(
             err.to_string(),
             "Prometheus answered 422 Unprocessable Entity: execution: too many samples"
         );
         let err =
-            decode::<serde_json::Value>("u", reply(503, false, "\n upstream overloaded\nmore"))
+            decode::<serde_json::Value>("u", &reply(503, false, "\n upstream overloaded\nmore"))
                 .unwrap_err();
         assert_eq!(
             err.to_string(),
             "Prometheus answered 503 Service Unavailable: upstream overloaded"
         );
         assert!(err.is_retryable());
-        let err = decode::<serde_json::Value>("u", reply(200, false, "<html>")).unwrap_err();
+        let err = decode::<serde_json::Value>("u", &reply(200, false, "<html>")).unwrap_err();
         assert!(matches!(err, PromError::NotPrometheus { .. }), "{err}");
-        let err = decode::<serde_json::Value>("u", reply(404, false, "<html>")).unwrap_err();
+        let err = decode::<serde_json::Value>("u", &reply(404, false, "<html>")).unwrap_err();
         assert_eq!(
             err.to_string(),
             "this is not the Prometheus HTTP API at u (HTTP 404 Not Found); check --url"
@@ -181,11 +225,10 @@ mod tests {
     }
 
     #[test]
-    fn success_yields_data_and_warnings() {
+    fn success_yields_data() {
         let body = r#"{"status":"success","data":["a","b"],"warnings":["partial"]}"#;
-        let answer = decode::<Vec<String>>("u", reply(200, true, body)).unwrap();
+        let answer = decode::<Vec<String>>("u", &reply(200, true, body)).unwrap();
         assert_eq!(answer.data, ["a", "b"]);
-        assert_eq!(answer.warnings, ["partial"]);
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub(crate) fn command() -> Command {
                 .long("timeout")
                 .global(true)
                 .value_name("DURATION")
-                .help("Give up after this long, retries included [default: config timeout, then 30s]"),
+                .help("Give up after waiting this long for the server, retries included [default: config timeout, then 30s]"),
         )
         .arg(
             Arg::new("output")

@@ -1,41 +1,46 @@
 //! The HTTP side: a hyper client whose every connection the host opens
 //! (`connector.rs`), with the operator's credentials, bounded retry, one
-//! overall timeout and error messages an operator can act on.
+//! timeout on the time spent waiting for the server, and error messages an
+//! operator can act on.
 //!
 //! Because the host opens the connections, it counts the plugin's bytes at
 //! the socket, holds them to the policy's `network_rate`, and closes the
 //! connections when the plugin is terminated: a request in flight then fails
 //! at once with a message saying so.
 //!
-//! Answers are decoded into `prometheus_http_query`'s response types, but
-//! the requests are ours: its own client (reqwest) cannot be given the
-//! host's connections, and its typed methods hide what this plugin needs,
-//! the HTTP status and the body of a non-JSON error (a proxy's `503`) and a
-//! request we can repeat when that is safe.
+//! Query answers are split as they arrive ([`Api::split`]); the others are
+//! decoded into `prometheus_http_query`'s response types. The requests are
+//! ours: its own client (reqwest) cannot be given the host's connections,
+//! and its typed methods hide what this plugin needs, the HTTP status and
+//! the body of a non-JSON error (a proxy's `503`) and a request we can
+//! repeat when that is safe.
 
 use std::fmt;
+use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use futures::FutureExt as _;
 use http::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, InvalidHeaderValue, USER_AGENT,
 };
 use http::{Request, StatusCode, Uri};
 use http_body_util::{BodyExt as _, Empty};
-use hyper::body::Bytes;
+use hyper::body::{Bytes, Incoming};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use percent_encoding::percent_decode_str;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use url::Url;
 use vcli_plugin_api::{NetworkService, PluginError};
 
-use crate::answer::{Answer, Reply, decode, is_query_timeout};
+use crate::answer::{Answer, Reply, decode, is_query_timeout, judge_split, malformed};
 use crate::config::{Auth, check_url};
 use crate::connector::{ConnectError, MeteredConnector};
 use crate::error::PromError;
 use crate::health::FailureTracker;
+use crate::split::{Fault, Piece, Splitter};
 
 /// Attempts for one request when the failure is safe to retry.
 const MAX_ATTEMPTS: u32 = 3;
@@ -43,6 +48,10 @@ const MAX_ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 /// How long an idle connection stays in the pool (reqwest's default).
 const POOL_IDLE: Duration = Duration::from_secs(90);
+/// Pieces of a body taken one after the other without waiting before the
+/// command yields, so that one poll never decodes a whole fast answer: the
+/// host meters CPU and memory, and delivers cancellation, per poll.
+const READY_BEFORE_YIELD: u32 = 16;
 
 /// The HTTP client: HTTP/1.1 over the host's connections. It follows no
 /// redirects and uses no proxy, so a connection goes nowhere the host did
@@ -147,6 +156,34 @@ impl fmt::Debug for Api {
 /// Query parameters; `match[]` repeats, so a list rather than a map.
 pub(crate) type Params = Vec<(&'static str, String)>;
 
+/// What takes the pieces of an answer split as it arrives ([`Api::split`]).
+pub(crate) trait Receiver: Send {
+    /// The next piece of the answer.
+    fn piece(&mut self, piece: Piece<'_>) -> Result<(), Stop>;
+    /// Nothing more has arrived for now: the moment to pass on what waits
+    /// to be written (a flush), so that it appears before the next piece.
+    fn idle(&mut self) -> Result<(), Stop>;
+    /// The answer is complete and a success.
+    fn end(&mut self) -> Result<(), Stop>;
+}
+
+/// Why a [`Receiver`] stopped taking pieces.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// Writing failed; a closed pipe (`| head`) among others.
+    Output(io::Error),
+    /// A piece cannot be decoded: the reason, without the URL.
+    Undecodable(String),
+}
+
+/// What came back for a request.
+enum Answered {
+    /// A 2xx JSON answer whose body is still to be read.
+    Split { status: StatusCode, body: Incoming },
+    /// Everything else, read whole.
+    Whole(Reply),
+}
+
 impl Api {
     /// The base URL, as shown in messages.
     pub(crate) fn url(&self) -> &str {
@@ -165,41 +202,224 @@ impl Api {
         path: &str,
         params: &Params,
     ) -> Result<Answer<T>, PromError> {
-        let result = match self.send(path, params).await {
-            Ok(reply) => decode(&self.url, reply),
+        let result = match self.send(path, params, false).await {
+            Ok((answered, left)) => match self.whole(answered, left).await {
+                Ok(reply) => decode(&self.url, &reply),
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
-        match &result {
-            Ok(_) => self.failures.success(),
+        self.record(result.as_ref().map(|_| ()));
+        result
+    }
+
+    /// GETs a query endpoint and hands `receiver` the elements of
+    /// `data.result` one at a time as they arrive, so that an answer of any
+    /// size is decoded (and printed) in the memory of one series. Returns
+    /// the server's warnings, which come after the result.
+    ///
+    /// The timeout bounds the time spent waiting for the server, retries
+    /// included; the time `receiver` spends writing (to a pager the
+    /// operator reads slowly, say) is not counted.
+    pub(crate) async fn split(
+        &self,
+        path: &str,
+        params: &Params,
+        receiver: &mut dyn Receiver,
+    ) -> Result<Vec<String>, PromError> {
+        let result = self.split_answer(path, params, receiver).await;
+        self.record(result.as_ref().map(|_| ()));
+        result
+    }
+
+    /// Tells the health check how the server did.
+    fn record(&self, result: Result<(), &PromError>) {
+        match result {
+            Ok(()) => self.failures.success(),
             Err(e) if e.is_server_failure() => self.failures.failure(e.to_string()),
             Err(_) => {}
         }
-        result
+    }
+
+    async fn split_answer(
+        &self,
+        path: &str,
+        params: &Params,
+        receiver: &mut dyn Receiver,
+    ) -> Result<Vec<String>, PromError> {
+        let (answered, mut left) = self.send(path, params, true).await?;
+        let mut splitter = Splitter::default();
+        let status = match answered {
+            Answered::Whole(reply) => {
+                // Not a 2xx JSON answer: the error it describes, in the
+                // words `get` uses. Should it be an API success after all
+                // (a JSON body under another content type), split it whole.
+                decode::<IgnoredAny>(&self.url, &reply)?;
+                self.feed(&mut splitter, reply.status, &reply.body, receiver)?;
+                reply.status
+            }
+            Answered::Split { status, mut body } => {
+                let mut ready = 0;
+                while let Some(bytes) = self
+                    .next_bytes(&mut body, &mut left, &mut ready, receiver)
+                    .await?
+                {
+                    self.feed(&mut splitter, status, &bytes, receiver)?;
+                }
+                status
+            }
+        };
+        let envelope = splitter
+            .finish::<Stop>()
+            .map_err(|fault| self.fault(fault, status, splitter.envelope()))?;
+        judge_split(&self.url, status, &envelope)?;
+        receiver.end().map_err(|stop| self.stopped(stop))?;
+        Ok(envelope.warnings)
+    }
+
+    /// Passes one piece of the body through the splitter to `receiver`.
+    fn feed(
+        &self,
+        splitter: &mut Splitter,
+        status: StatusCode,
+        bytes: &[u8],
+        receiver: &mut dyn Receiver,
+    ) -> Result<(), PromError> {
+        match splitter.feed(bytes, &mut |piece| receiver.piece(piece)) {
+            Ok(()) => Ok(()),
+            Err(fault) => Err(self.fault(fault, status, splitter.envelope())),
+        }
+    }
+
+    fn fault(
+        &self,
+        fault: Fault<Stop>,
+        status: StatusCode,
+        envelope: &crate::split::Envelope,
+    ) -> PromError {
+        match fault {
+            Fault::Malformed(reason) => malformed(&self.url, status, envelope, &reason),
+            Fault::Receiver(stop) => self.stopped(stop),
+        }
+    }
+
+    fn stopped(&self, stop: Stop) -> PromError {
+        match stop {
+            Stop::Output(e) => PromError::Output(e),
+            Stop::Undecodable(reason) => PromError::Protocol {
+                url: self.url.clone(),
+                reason: format!("cannot decode the answer: {reason}"),
+            },
+        }
+    }
+
+    /// The next bytes of `body`, `None` at its end. Before waiting for the
+    /// server it lets `receiver` pass on what it has; only the waiting
+    /// counts against the time `left`.
+    async fn next_bytes(
+        &self,
+        body: &mut Incoming,
+        left: &mut Duration,
+        ready: &mut u32,
+        receiver: &mut dyn Receiver,
+    ) -> Result<Option<Bytes>, PromError> {
+        loop {
+            let frame = match body.frame().now_or_never() {
+                Some(frame) if *ready < READY_BEFORE_YIELD => {
+                    *ready += 1;
+                    frame
+                }
+                Some(frame) => {
+                    *ready = 0;
+                    tokio::task::yield_now().await;
+                    frame
+                }
+                None => {
+                    *ready = 0;
+                    receiver.idle().map_err(|stop| self.stopped(stop))?;
+                    let waiting = Instant::now();
+                    let frame = tokio::time::timeout(*left, body.frame())
+                        .await
+                        .map_err(|_| self.timed_out())?;
+                    *left = left.saturating_sub(waiting.elapsed());
+                    frame
+                }
+            };
+            match frame {
+                None => return Ok(None),
+                Some(Err(e)) => return Err(self.broken(e)),
+                // Trailers, and empty frames, carry nothing for us.
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(bytes) if !bytes.is_empty() => return Ok(Some(bytes)),
+                    _ => {}
+                },
+            }
+        }
+    }
+
+    /// The whole reply, reading a body left to read (which `send` leaves
+    /// only when asked to split) within the time `left`.
+    async fn whole(&self, answered: Answered, left: Duration) -> Result<Reply, PromError> {
+        let (status, body) = match answered {
+            Answered::Whole(reply) => return Ok(reply),
+            Answered::Split { status, body } => (status, body),
+        };
+        let body = tokio::time::timeout(left, body.collect())
+            .await
+            .map_err(|_| self.timed_out())?
+            .map_err(|e| self.broken(e))?
+            .to_bytes();
+        Ok(Reply {
+            status,
+            json: true,
+            body: body.into(),
+        })
+    }
+
+    fn broken(&self, e: hyper::Error) -> PromError {
+        PromError::Transport {
+            url: self.url.clone(),
+            reason: format!(
+                "the connection broke while reading the answer: {}",
+                root_cause(&e)
+            ),
+            source: Some(e.into()),
+        }
     }
 
     /// One attempt, no retry, within the timeout; for the health check,
     /// which must report what the server does now.
     pub(crate) async fn probe(&self, path: &str) -> Result<(Reply, Duration), PromError> {
         let started = Instant::now();
-        let reply = tokio::time::timeout(self.timeout, self.send_once(path, &Vec::new()))
+        let answered = tokio::time::timeout(self.timeout, self.send_once(path, &Vec::new(), false))
             .await
-            .map_err(|_| self.timed_out())?;
-        Ok((reply?, started.elapsed()))
+            .map_err(|_| self.timed_out())??;
+        let left = self.timeout.saturating_sub(started.elapsed());
+        let reply = self.whole(answered, left).await?;
+        Ok((reply, started.elapsed()))
     }
 
     /// Sends with bounded retry (only when nothing reached the server or it
     /// answered 503 for a reason other than a query timeout), all within the
-    /// overall timeout.
-    async fn send(&self, path: &str, params: &Params) -> Result<Reply, PromError> {
+    /// overall timeout, which returns with what is left of it. With `split`,
+    /// the body of a 2xx JSON answer is left to read as it arrives.
+    async fn send(
+        &self,
+        path: &str,
+        params: &Params,
+        split: bool,
+    ) -> Result<(Answered, Duration), PromError> {
+        let started = Instant::now();
         let attempts = async {
             let mut backoff = FIRST_BACKOFF;
             let mut attempt = 1;
             loop {
-                let outcome = self.send_once(path, params).await;
+                let outcome = self.send_once(path, params, split).await;
                 let again = match &outcome {
-                    Ok(reply) => {
+                    Ok(Answered::Whole(reply)) => {
                         reply.status == StatusCode::SERVICE_UNAVAILABLE && !is_query_timeout(reply)
                     }
+                    Ok(Answered::Split { .. }) => false,
                     Err(e) => e.is_retryable(),
                 };
                 if !again || attempt >= MAX_ATTEMPTS {
@@ -210,12 +430,18 @@ impl Api {
                 attempt += 1;
             }
         };
-        tokio::time::timeout(self.timeout, attempts)
+        let answered = tokio::time::timeout(self.timeout, attempts)
             .await
-            .map_err(|_| self.timed_out())?
+            .map_err(|_| self.timed_out())??;
+        Ok((answered, self.timeout.saturating_sub(started.elapsed())))
     }
 
-    async fn send_once(&self, path: &str, params: &Params) -> Result<Reply, PromError> {
+    async fn send_once(
+        &self,
+        path: &str,
+        params: &Params,
+        split: bool,
+    ) -> Result<Answered, PromError> {
         let url = endpoint(&self.base, path, params);
         let uri = Uri::try_from(url.as_str())
             .map_err(|e| PromError::Usage(format!("cannot build the request for {url}: {e}")))?;
@@ -233,24 +459,23 @@ impl Api {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json"));
+        if split && json && status.is_success() {
+            return Ok(Answered::Split {
+                status,
+                body: response.into_body(),
+            });
+        }
         let body = response
             .into_body()
             .collect()
             .await
-            .map_err(|e| PromError::Transport {
-                url: self.url.clone(),
-                reason: format!(
-                    "the connection broke while reading the answer: {}",
-                    root_cause(&e)
-                ),
-                source: Some(e.into()),
-            })?
+            .map_err(|e| self.broken(e))?
             .to_bytes();
-        Ok(Reply {
+        Ok(Answered::Whole(Reply {
             status,
             json,
             body: body.into(),
-        })
+        }))
     }
 
     fn timed_out(&self) -> PromError {

@@ -109,39 +109,56 @@ impl Table {
             .len()
             .max(self.rows.iter().map(Vec::len).max().unwrap_or(0));
         let mut widths = vec![0; columns];
-        for (i, h) in self.headers.iter().enumerate() {
-            widths[i] = h.chars().count();
-        }
+        widen(&mut widths, self.headers.iter().map(String::as_str));
         for row in &self.rows {
-            for (i, cell) in row.iter().enumerate() {
-                widths[i] = widths[i].max(cell.text.chars().count());
-            }
+            widen(&mut widths, row.iter().map(|c| c.text.as_str()));
         }
         let mut text = String::new();
         let header: Vec<Cell> = self.headers.iter().map(Cell::from).collect();
         for row in std::iter::once(&header).chain(&self.rows) {
-            let mut line = String::new();
-            for (i, width) in widths.iter().enumerate() {
+            let cells = (0..columns).map(|i| {
                 let cell = row.get(i);
-                let content = cell.map_or("", |c| c.text.as_str());
-                match cell.and_then(|c| c.tint).filter(|_| color) {
-                    Some(tint) => {
-                        line.push_str(tint.ansi());
-                        line.push_str(content);
-                        line.push_str("\x1b[0m");
-                    }
-                    None => line.push_str(content),
-                }
-                if i + 1 < columns {
-                    let pad = width - content.chars().count() + 3;
-                    line.extend(std::iter::repeat_n(' ', pad));
-                }
-            }
-            text.push_str(line.trim_end());
-            text.push('\n');
+                let tint = cell.and_then(|c| c.tint).filter(|_| color);
+                (cell.map_or("", |c| c.text.as_str()), tint)
+            });
+            push_line(&mut text, cells, &widths);
         }
         text
     }
+}
+
+/// Widens `widths` to fit `cells` (counted in characters).
+pub(crate) fn widen<'a>(widths: &mut [usize], cells: impl IntoIterator<Item = &'a str>) {
+    for (width, cell) in widths.iter_mut().zip(cells) {
+        *width = (*width).max(cell.chars().count());
+    }
+}
+
+/// Appends one line of a table: each cell padded to its column's width
+/// plus three spaces, colour codes around the text only, no trailing spaces.
+pub(crate) fn push_line<'a>(
+    text: &mut String,
+    cells: impl IntoIterator<Item = (&'a str, Option<Tint>)>,
+    widths: &[usize],
+) {
+    let start = text.len();
+    for (i, ((content, tint), width)) in cells.into_iter().zip(widths).enumerate() {
+        match tint {
+            Some(tint) => {
+                text.push_str(tint.ansi());
+                text.push_str(content);
+                text.push_str("\x1b[0m");
+            }
+            None => text.push_str(content),
+        }
+        if i + 1 < widths.len() {
+            let pad = width.saturating_sub(content.chars().count()) + 3;
+            text.extend(std::iter::repeat_n(' ', pad));
+        }
+    }
+    let end = text[start..].trim_end().len();
+    text.truncate(start + end);
+    text.push('\n');
 }
 
 /// A sample value as Prometheus writes it: shortest round-trip decimal,
@@ -230,11 +247,17 @@ pub(crate) fn sorted(labels: &HashMap<String, String>) -> BTreeMap<String, Strin
 }
 
 /// A series the PromQL way: `up{instance="a", job="b"}`.
-pub(crate) fn series_name(labels: &HashMap<String, String>) -> String {
-    let name = labels.get("__name__").map_or("", String::as_str);
-    let pairs: Vec<String> = sorted(labels)
+pub(crate) fn series_name<'a>(
+    labels: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> String {
+    let labels: BTreeMap<&str, &str> = labels
         .into_iter()
-        .filter(|(k, _)| k != "__name__")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let name = labels.get("__name__").copied().unwrap_or_default();
+    let pairs: Vec<String> = labels
+        .into_iter()
+        .filter(|(k, _)| *k != "__name__")
         .map(|(k, v)| format!("{k}={v:?}"))
         .collect();
     if pairs.is_empty() && !name.is_empty() {

@@ -152,7 +152,7 @@ async fn refresh(
                 .into_iter()
                 .map(|r| match r {
                     Ok(data) => Some(
-                        query::chart_series(&data)
+                        crate::results::chart_series(&data)
                             .first()
                             .map(|s| s.points.iter().map(|(_, v)| *v).collect())
                             .unwrap_or_default(),

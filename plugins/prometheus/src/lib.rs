@@ -4,13 +4,16 @@
 //! The plugin talks to Prometheus over a hyper client whose every connection
 //! the host's network service opens: authorized by the user's policy, every
 //! byte counted and held to the policy's `network_rate`, and closed when the
-//! plugin is terminated. Answers are decoded into `prometheus-http-query`'s
-//! types. Configuration lives in `[plugins.prometheus.config]`:
+//! plugin is terminated. Query results are decoded and printed series by
+//! series as they arrive, so an answer of any size takes the memory of one
+//! series (`split.rs`, `results.rs`); other answers are decoded into
+//! `prometheus-http-query`'s types. Configuration lives in
+//! `[plugins.prometheus.config]`:
 //!
 //! ```toml
 //! [plugins.prometheus.config]
 //! url = "https://prometheus.example.com"  # else $PROMETHEUS_URL, else http://localhost:9090
-//! timeout = "10s"                         # per command, retries included
+//! timeout = "10s"                         # waiting for the server, per command, retries included
 //! refresh = "15s"                         # the TUI view's refresh interval
 //! bearer_token = "..."                    # or basic_auth = { username = "...", password = "..." }
 //! ```
@@ -28,7 +31,9 @@ mod labels;
 mod lens;
 mod model;
 mod query;
+mod results;
 mod rules;
+mod split;
 mod status;
 mod targets;
 mod time;

@@ -225,7 +225,7 @@ pub(crate) async fn refresh_once(api: &Api, state: &ViewState) {
     }
     let (chart, total, query_error) = match series {
         Ok(data) => {
-            let all = query::chart_series(&data);
+            let all = crate::results::chart_series(&data);
             let total = all.len();
             (
                 all.into_iter().take(MAX_CHART_SERIES).collect(),

@@ -1,7 +1,8 @@
 //! Failures a real Prometheus cannot be made to produce on demand: a proxy's
 //! plain-text 503 (and recovery from it), a 500, a server that accepts and
-//! never answers, and something that is not Prometheus at all. Everything
-//! else is tested against the real server in `e2e.rs`.
+//! never answers or stalls half-way through an answer, an answer that breaks
+//! off, and something that is not Prometheus at all. Everything else is
+//! tested against the real server in `e2e.rs`.
 
 mod support;
 
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use support::{fails, ok, plugin_for};
+use support::{fails, ok, plugin_for, run};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -234,4 +235,94 @@ async fn health_degrades_after_repeated_server_failures() {
         health.message
     );
     assert_eq!(health.metrics.get("consecutive_failures"), Some(&3.0));
+}
+
+/// A query answer whose series start `{"metric":...` and then stop.
+const BROKEN_OFF: &str = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"a"},"value":[1,"1"]},{"metric""#;
+
+#[tokio::test]
+async fn a_query_answer_that_breaks_off_says_so_after_what_was_printed() {
+    let (url, _) = scripted(vec![answer("200 OK", "application/json", BROKEN_OFF)]).await;
+    let h = plugin_for(&url).await;
+    let (result, text) = run(&h.plugin, &["query", "up", "-o", "json"]).await;
+    let err = result.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "unexpected answer from {url}: cannot decode the answer: the answer ends early, after {} bytes",
+            BROKEN_OFF.len()
+        )
+    );
+    assert_eq!(err.exit_code(), 1);
+    // The series that came whole were printed as they came.
+    assert!(
+        text.starts_with("[\n  {\n    \"metric\": {\n      \"job\": \"a\""),
+        "{text}"
+    );
+    let (result, _) = run(&h.plugin, &["query", "up"]).await;
+    assert!(
+        result
+            .unwrap_err()
+            .to_string()
+            .contains("the answer ends early")
+    );
+}
+
+#[tokio::test]
+async fn a_query_answer_in_json_that_is_not_the_api_is_not_prometheus() {
+    for body in [r#"{"hello":"world"}"#, "[1,2,3]", "", "{\"status\":"] {
+        let (url, _) = scripted(vec![answer("200 OK", "application/json", body)]).await;
+        let h = plugin_for(&url).await;
+        let err = fails(&h.plugin, &["query", "up"]).await;
+        assert_eq!(
+            err.to_string(),
+            format!("this is not the Prometheus HTTP API at {url} (HTTP 200 OK); check --url"),
+            "{body}"
+        );
+    }
+    let (url, _) = scripted(vec![answer(
+        "200 OK",
+        "application/json",
+        r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"histogram":[1,{}]}]}}"#,
+    )])
+    .await;
+    let h = plugin_for(&url).await;
+    let err = fails(&h.plugin, &["query", "up"]).await;
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "unexpected answer from {url}: cannot decode the answer: \
+             series 1 of the vector has no value (native histograms are not shown)"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_stalls_half_way_through_an_answer_times_out() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 1024];
+                let _ = socket.read(&mut request).await;
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n";
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&BROKEN_OFF.as_bytes()[..70]).await;
+                tokio::time::sleep(Duration::from_secs(60)).await;
+            });
+        }
+    });
+    let h = plugin_for(&url).await;
+    let started = Instant::now();
+    let err = fails(&h.plugin, &["query", "up", "--timeout", "300ms"]).await;
+    assert_eq!(
+        err.to_string(),
+        format!("timed out after 300ms waiting for Prometheus at {url}")
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
