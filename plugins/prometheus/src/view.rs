@@ -30,7 +30,16 @@ pub fn render(model: &PromModel, area: Rect, buf: &mut Buffer) {
     if area.is_empty() {
         return;
     }
-    let header_height = if model.error.is_some() { 2 } else { 1 };
+    // A long error (what to do when nothing answers) wraps onto up to
+    // three lines rather than being cut at the screen's edge.
+    let header_height = match &model.error {
+        Some(error) => {
+            let width = usize::from(area.width.max(1));
+            let lines = (error.chars().count() + 3).div_ceil(width);
+            1 + u16::try_from(lines.clamp(1, 3)).unwrap_or(3)
+        }
+        None => 1,
+    };
     let table_rows = model.jobs.len().max(model.alerts.len()).clamp(1, 8) as u16;
     let [header, tables, panel] = Layout::vertical([
         Constraint::Length(header_height),
@@ -69,7 +78,9 @@ fn render_header(model: &PromModel, area: Rect, buf: &mut Buffer) {
             Style::default().fg(Color::Red),
         )));
     }
-    Paragraph::new(lines).render(area, buf);
+    Paragraph::new(lines)
+        .wrap(ratatui_widgets::paragraph::Wrap { trim: false })
+        .render(area, buf);
 }
 
 fn render_targets(model: &PromModel, area: Rect, buf: &mut Buffer) {
