@@ -10,6 +10,9 @@ use std::process::Command;
 
 use vcli_k8s_emulator::{Emulator, Fixtures, names};
 
+#[path = "support/prometheus.rs"]
+mod prometheus;
+
 fn state_dir() -> PathBuf {
     std::env::temp_dir().join(format!("vcli-terminal-{}", std::process::id()))
 }
@@ -131,6 +134,19 @@ async fn kubernetes_commands_show_exactly_their_output() {
         (code, screen.as_str()),
         (0, "No resources found in nothere namespace.\r\n")
     );
+}
+
+#[test]
+fn a_prometheus_query_shows_exactly_its_output() {
+    let dir = state_dir().join("prometheus");
+    std::fs::create_dir_all(&dir).unwrap();
+    let server = prometheus::Prometheus::start(&dir);
+    server.wait_until_scraped();
+    let args = ["prom", "--url", &server.url, "query", "up"];
+    let (code, screen) = on_terminal(&args, &[]);
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.starts_with("NAME   INSTANCE"), "{screen}");
+    assert_eq!((code, screen), piped(&args));
 }
 
 #[test]

@@ -4,62 +4,19 @@
 //! quit that exits 0 with the terminal back in its normal mode.
 #![cfg(all(feature = "k8s", feature = "prom"))]
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use vcli_k8s_emulator::{Emulator, Fixtures};
 
+#[path = "support/prometheus.rs"]
+mod prometheus;
+use prometheus::Prometheus;
+
 /// How long a screen may take to show what the test waits for: generous,
 /// because CI builds are debug builds on two shared cores.
 const PATIENCE: Duration = Duration::from_secs(30);
-
-/// A Prometheus on a free loopback port, stopped when dropped.
-struct Prometheus {
-    child: Child,
-    url: String,
-}
-
-impl Prometheus {
-    fn start(dir: &Path) -> Prometheus {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let config = dir.join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
-            ),
-        )
-        .unwrap();
-        let child = Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("these tests need a real Prometheus (apt-get install prometheus)");
-        Prometheus {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A tmux server of the test's own (its own socket), killed when dropped.
 struct Tmux {
@@ -127,6 +84,7 @@ async fn the_cockpit_in_a_real_terminal() {
     let emulator = Emulator::start(Fixtures::standard()).await.unwrap();
     let kubeconfig = emulator.write_kubeconfig(&dir).unwrap();
     let prometheus = Prometheus::start(&dir);
+    prometheus.wait_until_scraped();
     let config = dir.join("config.toml");
     std::fs::write(
         &config,
