@@ -5,9 +5,6 @@ use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use crate::settings::{ConnectOptions, parse_timeout};
 use vcli_plugin_api::PluginError;
 
-/// The output formats `-o` accepts.
-pub(crate) const OUTPUT_FORMATS: [&str; 4] = ["wide", "json", "yaml", "name"];
-
 /// `vcli k8s ...`: global connection flags and the subcommands.
 pub(crate) fn command() -> Command {
     Command::new("k8s")
@@ -57,12 +54,12 @@ pub(crate) fn command() -> Command {
 
 fn get_command() -> Command {
     Command::new("get")
-        .about("List pods, deployments, services, nodes, namespaces or events")
+        .about("List any resource the server serves, as kubectl prints it")
         .arg(
             Arg::new("resource")
                 .required(true)
                 .value_name("TYPE")
-                .help("pods (po), deployments (deploy), services (svc), nodes (no), namespaces (ns), events (ev); or TYPE/NAME"),
+                .help("A resource type the server serves: plural, singular, short name or kind, optionally with its group (pods, po, deploy, Deployment.apps, cm, crd, widgets.example.com); or TYPE/NAME"),
         )
         .arg(Arg::new("names").value_name("NAME").num_args(0..).help("Only these objects"))
         .arg(
@@ -79,10 +76,18 @@ fn get_command() -> Command {
                 .short('o')
                 .long("output")
                 .value_name("FORMAT")
-                .value_parser(OUTPUT_FORMATS)
-                .help("wide, json, yaml or name"),
+                .help("wide, json, yaml, name, jsonpath=TEMPLATE, jsonpath-as-json=TEMPLATE or custom-columns=HEADER:PATH,..."),
         )
-        .arg(Arg::new("no-headers").long("no-headers").action(ArgAction::SetTrue).help("Print tables without the header row"))
+        .arg(Arg::new("no-headers").long("no-headers").action(ArgAction::SetTrue).help("Print tables (and custom columns) without the header row"))
+        .arg(Arg::new("show-labels").long("show-labels").action(ArgAction::SetTrue).help("Add a LABELS column with every label (tables only)"))
+        .arg(
+            Arg::new("label-columns")
+                .short('L')
+                .long("label-columns")
+                .value_name("KEY,...")
+                .action(ArgAction::Append)
+                .help("Add a column per label key (repeatable, or comma-separated)"),
+        )
         .arg(Arg::new("sort-by").long("sort-by").value_name("JSONPATH").help("Sort by a field, e.g. .metadata.name or {.status.startTime}"))
         .arg(
             Arg::new("watch")

@@ -15,13 +15,26 @@ use crate::gosort::go_sort;
 ///
 /// A usage error for an unsupported expression.
 pub(crate) fn sort_by(items: &mut Vec<Value>, path: &str) -> Result<(), PluginError> {
+    sort_by_key(items, path, |v| v)
+}
+
+/// [`sort_by`] for things that carry an object (table rows carry theirs).
+///
+/// # Errors
+///
+/// As [`sort_by`].
+pub(crate) fn sort_by_key<T>(
+    items: &mut Vec<T>,
+    path: &str,
+    object: impl Fn(&T) -> &Value,
+) -> Result<(), PluginError> {
     let steps = parse_path(path)?;
-    let keys: Vec<Option<Value>> = items.iter().map(|v| lookup(v, &steps)).collect();
+    let keys: Vec<Option<Value>> = items.iter().map(|v| lookup(object(v), &steps)).collect();
     // Sort a permutation, then apply it: the comparator reads keys by index.
     let mut order: Vec<usize> = (0..items.len()).collect();
     let less = |a: usize, b: usize| kubectl_less(keys[a].as_ref(), keys[b].as_ref());
     go_sort(&mut order, &less);
-    let mut taken: Vec<Option<Value>> = std::mem::take(items).into_iter().map(Some).collect();
+    let mut taken: Vec<Option<T>> = std::mem::take(items).into_iter().map(Some).collect();
     *items = order.into_iter().filter_map(|i| taken[i].take()).collect();
     Ok(())
 }
