@@ -20,8 +20,8 @@ use crate::discovery::{self, ApiResource};
 use crate::discovery_cache::DiscoveryCache;
 use crate::format::{Format, Printer};
 use crate::resources::Kind;
-use crate::sort::{sort_by, sort_by_key};
-use crate::table::{ACCEPT_TABLE, Decoration, Table};
+use crate::sort::{SortPath, sort_by, sort_keyed};
+use crate::table::{ACCEPT_TABLE, Answer, Decoration, Table};
 
 /// One page of a list, items kept as raw JSON so `-o json` prints every
 /// field the server sent (including ones this build's types do not know),
@@ -123,11 +123,12 @@ pub(crate) async fn list_pages(
     }
 }
 
-/// [`list_pages`] as server-side Tables, one per page.
+/// [`list_pages`] as server-side Tables, one per page; with `sort`, each row comes with
+/// the full object (`includeObject=Object`) and keeps the value it sorts by.
 async fn list_table_pages(
     conn: &Conn,
     query: &Query,
-    full_objects: bool,
+    sort: Option<&SortPath>,
     mut each: impl FnMut(Table) -> Result<(), PluginError>,
 ) -> Result<String, PluginError> {
     let request = Request::new(&query.path);
@@ -136,8 +137,8 @@ async fn list_table_pages(
         let req = request
             .list(&query.list_params(token))
             .map_err(build_error)?;
-        let answer: Value = conn.get_json(as_table(req, full_objects)?).await?;
-        let page = Table::from_answer(answer, jiff::Timestamp::now());
+        let answer: Answer = conn.get_json(as_table(req, sort.is_some())?).await?;
+        let page = Table::from_answer(answer, jiff::Timestamp::now(), sort);
         let next = page
             .metadata
             .continue_token
@@ -177,13 +178,19 @@ async fn get_table(
     conn: &Conn,
     collection: &str,
     name: &str,
-    full_objects: bool,
+    sort: Option<&SortPath>,
 ) -> Result<Table, PluginError> {
     let req = Request::new(collection)
         .get(name, &GetParams::default())
         .map_err(build_error)?;
-    let answer: Value = conn.get_json(as_table(req, full_objects)?).await?;
-    Ok(Table::from_answer(answer, jiff::Timestamp::now()))
+    let answer: Answer = conn.get_json(as_table(req, sort.is_some())?).await?;
+    Ok(Table::from_answer(answer, jiff::Timestamp::now(), sort))
+}
+
+/// Sorts a table's rows by the keys they kept.
+fn sort_rows(table: &mut Table) {
+    let keys: Vec<Option<Value>> = table.rows.iter_mut().map(|r| r.key.take()).collect();
+    sort_keyed(&mut table.rows, &keys);
 }
 
 /// A request that could not be built (an invalid name in a URL).
@@ -299,11 +306,11 @@ async fn print_tables(
     printer: &mut Printer<'_>,
     namespace: Option<&str>,
 ) -> Result<String, PluginError> {
-    let full = sort.is_some();
+    let sort = sort.map(SortPath::parse).transpose()?;
+    let sort = sort.as_ref();
     if names.is_empty() && sort.is_none() {
-        // Each page goes out as it arrives, as kubectl prints chunked lists (a table's
-        // columns are aligned page by page, exactly like kubectl's).
-        let version = list_table_pages(conn, query, false, |page| {
+        // Each page goes out as it arrives; kubectl's tab writer aligns it with the rest.
+        let version = list_table_pages(conn, query, None, |page| {
             printer.table(&page)?;
             printer.end_page()
         })
@@ -315,10 +322,8 @@ async fn print_tables(
         // One table per object, printed one after the other, as kubectl prints them.
         let mut version = String::new();
         for name in names {
-            let mut table = get_table(conn, &query.path, name, full).await?;
-            if let Some(path) = sort {
-                sort_by_key(&mut table.rows, path, |row| &row.object)?;
-            }
+            let mut table = get_table(conn, &query.path, name, sort).await?;
+            sort_rows(&mut table);
             version = table.metadata.resource_version.clone().unwrap_or_default();
             printer.table(&table)?;
         }
@@ -332,7 +337,7 @@ async fn print_tables(
     }
     // Sorting: kubectl lists everything in one table (no chunks) and sorts its rows.
     let mut all = Table::default();
-    let version = list_table_pages(conn, query, full, |page| {
+    let version = list_table_pages(conn, query, sort, |page| {
         if all.column_definitions.is_empty() {
             all.column_definitions = page.column_definitions;
         }
@@ -340,9 +345,7 @@ async fn print_tables(
         Ok(())
     })
     .await?;
-    if let Some(path) = sort {
-        sort_by_key(&mut all.rows, path, |row| &row.object)?;
-    }
+    sort_rows(&mut all);
     printer.table(&all)?;
     printer.end_list(namespace)?;
     Ok(version)
@@ -456,7 +459,7 @@ async fn watch_changes(
                         resource_version = rv.to_owned();
                     }
                     if table {
-                        printer.watch_table(&Table::from_answer(obj, jiff::Timestamp::now()))?;
+                        printer.watch_table(&Table::from_value(&obj, jiff::Timestamp::now()))?;
                     } else {
                         printer.single(with_type(obj, resource))?;
                     }

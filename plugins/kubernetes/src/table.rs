@@ -12,8 +12,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::gofmt;
+use crate::sort::SortPath;
 use crate::tabwriter::Layout;
 
 /// The `Accept` header kubectl sends for human-readable output.
@@ -30,71 +32,163 @@ pub(crate) struct Column {
     pub(crate) priority: i32,
 }
 
-/// One row: its cells and the object it is about (`PartialObjectMetadata` by default, the
-/// full object with `includeObject=Object`).
+/// One row: its cells, the object it is about (`PartialObjectMetadata`; only its
+/// namespace and labels when the full object came for sorting) and, when sorting, the
+/// value it sorts by.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct Row {
     pub(crate) cells: Vec<Value>,
     pub(crate) object: Value,
+    #[serde(skip)]
+    pub(crate) key: Option<Value>,
 }
 
-/// A Table answer (a list page, one object, or a watch event's object).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+/// A Table (a list page, one object, or a watch event's object), or kubectl's default
+/// columns for an answer that is not one.
+#[derive(Debug, Default)]
 pub(crate) struct Table {
-    pub(crate) kind: String,
     pub(crate) metadata: TableMeta,
     pub(crate) column_definitions: Vec<Column>,
     pub(crate) rows: Vec<Row>,
 }
 
-/// A Table's list metadata.
+/// An answer as read off the wire: row objects (or list items) are kept as raw JSON until
+/// each is read in turn, so a page of full objects never sits in memory as one tree.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Answer {
+    kind: String,
+    metadata: TableMeta,
+    column_definitions: Vec<Column>,
+    rows: Vec<RawRow>,
+    /// A plain list's items, when the server answered without a Table.
+    items: Vec<Box<RawValue>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawRow {
+    #[serde(default)]
+    cells: Vec<Value>,
+    #[serde(default)]
+    object: Option<Box<RawValue>>,
+}
+
+/// The metadata of a Table (list metadata), or of a single object answered without one.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct TableMeta {
     #[serde(rename = "continue")]
     pub(crate) continue_token: Option<String>,
     pub(crate) resource_version: Option<String>,
+    name: Option<String>,
+    namespace: Option<String>,
+    creation_timestamp: Option<String>,
+    labels: Option<BTreeMap<String, String>>,
+}
+
+/// What a row keeps of a full object: its namespace and labels.
+fn slim(object: &Value) -> Value {
+    let metadata = &object["metadata"];
+    serde_json::json!({"metadata": {
+        "namespace": metadata["namespace"],
+        "labels": metadata["labels"],
+    }})
+}
+
+/// Reads a row's object; with `sort`, keeps its sort key and only what printing needs.
+fn read_object(raw: Option<&RawValue>, sort: Option<&SortPath>) -> (Value, Option<Value>) {
+    let object = raw
+        .and_then(|r| serde_json::from_str::<Value>(r.get()).ok())
+        .unwrap_or(Value::Null);
+    match sort {
+        Some(path) => {
+            let key = path.key(&object);
+            (slim(&object), key)
+        }
+        None => (object, None),
+    }
+}
+
+fn age_of(created: Option<&str>, now: jiff::Timestamp) -> String {
+    created
+        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        .map_or_else(
+            || "<unknown>".to_owned(),
+            |t| crate::printers::since_ts(t, now),
+        )
 }
 
 impl Table {
-    /// Makes a Table of an answer that is not one: kubectl's default NAME and AGE columns
-    /// for a list (or a single object).
-    pub(crate) fn from_answer(mut value: Value, now: jiff::Timestamp) -> Table {
-        if value["kind"] == "Table" {
-            return serde_json::from_value(value).unwrap_or_default();
+    /// A Table of a watch event's object.
+    pub(crate) fn from_value(value: &Value, now: jiff::Timestamp) -> Table {
+        let answer = serde_json::from_str::<Answer>(&value.to_string()).unwrap_or_default();
+        Table::from_answer(answer, now, None)
+    }
+
+    /// Reads an answer: a Table as it is; anything else with kubectl's default NAME and
+    /// AGE columns (for a list, or a single object). With `sort`, each row keeps the
+    /// value it sorts by instead of its full object.
+    pub(crate) fn from_answer(
+        answer: Answer,
+        now: jiff::Timestamp,
+        sort: Option<&SortPath>,
+    ) -> Table {
+        if answer.kind == "Table" {
+            let rows = answer
+                .rows
+                .into_iter()
+                .map(|raw| {
+                    let (object, key) = read_object(raw.object.as_deref(), sort);
+                    Row {
+                        cells: raw.cells,
+                        object,
+                        key,
+                    }
+                })
+                .collect();
+            return Table {
+                metadata: answer.metadata,
+                column_definitions: answer.column_definitions,
+                rows,
+            };
         }
-        let metadata: TableMeta =
-            serde_json::from_value(value["metadata"].take()).unwrap_or_default();
-        let objects = match value.get_mut("items").map(Value::take) {
-            Some(Value::Array(items)) => items,
-            _ if value.is_object() => vec![value],
-            _ => Vec::new(),
-        };
-        let rows = objects
-            .into_iter()
-            .map(|object| {
-                let name = object["metadata"]["name"].clone();
-                let age = object["metadata"]["creationTimestamp"]
-                    .as_str()
-                    .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-                    .map_or_else(
-                        || "<unknown>".to_owned(),
-                        |t| crate::printers::since_ts(t, now),
-                    );
-                Row {
-                    cells: vec![name, Value::from(age)],
-                    object,
-                }
+        let mut rows: Vec<Row> = answer
+            .items
+            .iter()
+            .map(|raw| {
+                let (object, key) = read_object(Some(raw), sort);
+                let metadata = &object["metadata"];
+                let cells = vec![
+                    metadata["name"].clone(),
+                    Value::from(age_of(metadata["creationTimestamp"].as_str(), now)),
+                ];
+                // The full object was read for its name and age; keep what printing needs.
+                let object = if sort.is_some() {
+                    object
+                } else {
+                    slim(&object)
+                };
+                Row { cells, object, key }
             })
             .collect();
+        let meta = &answer.metadata;
+        if answer.items.is_empty() && meta.name.is_some() {
+            // One object, not a list.
+            let object = serde_json::json!({"metadata": {
+                "namespace": meta.namespace,
+                "labels": meta.labels,
+            }});
+            rows.push(Row {
+                cells: vec![
+                    Value::from(meta.name.clone()),
+                    Value::from(age_of(meta.creation_timestamp.as_deref(), now)),
+                ],
+                key: None,
+                object,
+            });
+        }
         Table {
-            kind: "Table".to_owned(),
-            metadata: TableMeta {
-                continue_token: metadata.continue_token,
-                resource_version: metadata.resource_version,
-            },
             column_definitions: vec![
                 Column {
                     name: "Name".to_owned(),
@@ -108,6 +202,7 @@ impl Table {
                     ..Column::default()
                 },
             ],
+            metadata: answer.metadata,
             rows,
         }
     }
@@ -415,14 +510,40 @@ mod tests {
     #[test]
     fn plain_lists_get_name_and_age() {
         let now: jiff::Timestamp = "2026-01-02T00:00:00Z".parse().unwrap();
-        let table = Table::from_answer(
-            json!({"kind": "ThingList", "metadata": {"continue": "x"}, "items": [
+        let answer: Answer = serde_json::from_str(
+            r#"{"kind": "ThingList", "metadata": {"continue": "x"}, "items": [
                 {"metadata": {"name": "a", "creationTimestamp": "2026-01-01T00:00:00Z"}}
-            ]}),
-            now,
-        );
+            ]}"#,
+        )
+        .unwrap();
+        let table = Table::from_answer(answer, now, None);
         assert_eq!(table.column_definitions.len(), 2);
         assert_eq!(table.rows[0].cells, [json!("a"), json!("24h")]);
         assert_eq!(table.metadata.continue_token.as_deref(), Some("x"));
+        let one: Answer = serde_json::from_str(
+            r#"{"kind": "Thing", "metadata": {"name": "b", "namespace": "n"}}"#,
+        )
+        .unwrap();
+        let table = Table::from_answer(one, now, None);
+        assert_eq!(table.rows[0].cells, [json!("b"), json!("<unknown>")]);
+        assert_eq!(table.rows[0].object["metadata"]["namespace"], "n");
+    }
+
+    #[test]
+    fn sorting_keeps_the_key_not_the_object() {
+        let now = jiff::Timestamp::now();
+        let answer: Answer = serde_json::from_str(
+            r#"{"kind": "Table", "columnDefinitions": [], "rows": [
+                {"cells": ["a"], "object": {"metadata": {"namespace": "x", "labels": {"k": "v"}}, "spec": {"n": 3}}}
+            ]}"#,
+        )
+        .unwrap();
+        let path = SortPath::parse(".spec.n").unwrap();
+        let table = Table::from_answer(answer, now, Some(&path));
+        assert_eq!(table.rows[0].key, Some(json!(3)));
+        assert_eq!(
+            table.rows[0].object,
+            json!({"metadata": {"namespace": "x", "labels": {"k": "v"}}})
+        );
     }
 }
