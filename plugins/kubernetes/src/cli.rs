@@ -245,6 +245,31 @@ mod tests {
     }
 
     #[test]
+    fn output_values_keep_their_equals_signs() {
+        for flag in [
+            &["-o", "jsonpath={.a}"][..],
+            &["-o=jsonpath={.a}"],
+            &["-ojsonpath={.a}"],
+            &["--output=jsonpath={.a}"],
+        ] {
+            let argv: Vec<&str> = ["k8s", "get", "pods"].iter().chain(flag).copied().collect();
+            let m = command().try_get_matches_from(argv).unwrap();
+            let (_, sub) = m.subcommand().unwrap();
+            assert_eq!(
+                sub.get_one::<String>("output").map(String::as_str),
+                Some("jsonpath={.a}"),
+                "{flag:?}"
+            );
+        }
+        let m = command()
+            .try_get_matches_from(["k8s", "get", "po", "-L", "a,b", "-L", "c"])
+            .unwrap();
+        let (_, sub) = m.subcommand().unwrap();
+        let labels: Vec<&String> = sub.get_many::<String>("label-columns").unwrap().collect();
+        assert_eq!(labels, ["a,b", "c"]);
+    }
+
+    #[test]
     fn global_flags_after_the_subcommand() {
         let m = command()
             .try_get_matches_from(["k8s", "get", "po", "-n", "kube-system"])

@@ -245,6 +245,46 @@ async fn jsonpath() {
             &["get", "pods", "-l", "app=nothing", "-o", "jsonpath={.items}"],
             &["get", "pods", "-o", "jsonpath-as-json={.items[*].metadata.name}"],
             &["get", "pod", "multi", "-o", "jsonpath=plain text"],
+            &["get", "pods", "-o", "jsonpath={.items[*].metadata.labels.app}"],
+            &["get", "pods", "-o", "jsonpath={range .items[*]}{@.metadata.name};{end}"],
+            &[
+                "get",
+                "pods",
+                "-A",
+                "-o",
+                "jsonpath={.items[?(@.metadata.labels.tier)].metadata.name}",
+            ],
+            &["get", "pods", "-o", "jsonpath={.items[*]['metadata.name']}"],
+            &["get", "pods", "-o", "jsonpath={.items[1:3].metadata.name}"],
+            &["get", "pods", "-o", "jsonpath={.items[0:6:2].metadata.name}"],
+            &[
+                "get",
+                "pods",
+                "-o",
+                "jsonpath={.items[0].spec.containers[0]['name','image']}",
+            ],
+            &[
+                "get",
+                "pods",
+                "-o",
+                "jsonpath={.items[*].status.containerStatuses[0].restartCount}",
+            ],
+            &[
+                "get",
+                "pods",
+                "-o",
+                "jsonpath={.items[*].spec.terminationGracePeriodSeconds}",
+            ],
+            &["get", "pods", "-o", "jsonpath={.items[0].spec.containers}"],
+            &[
+                "get",
+                "pods",
+                "-A",
+                "-o",
+                r#"jsonpath={range .items[?(@.status.phase!="Running")]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}"#,
+            ],
+            &["get", "wdg", "gizmo", "-o", "jsonpath={.status}"],
+            &["get", "wdg", "doohickey", "-o", "jsonpath={.status.phase}"],
         ],
     )
     .await;
@@ -352,4 +392,36 @@ async fn label_columns() {
         ],
     )
     .await;
+}
+
+/// What kubectl refuses, vcli refuses with the same first line and exit code (kubectl
+/// follows a failed template with a dump of the Go object, which vcli leaves out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals() {
+    let env = Env::standard().await;
+    for args in [
+        &["get", "gadgets"][..],
+        &["get", "gadgets.example.com"],
+        &["get", "CM"],
+        &["get", "pods", "-o", "table"],
+        &["get", "pods", "-o", "jsonpath"],
+        &["get", "pods", "-o", "jsonpath={.items"],
+        &["get", "pods", "-o", "jsonpath={.items[0}"],
+        &["get", "pods", "-o", "jsonpath={end}"],
+        &["get", "pods", "-o", "jsonpath={.items[99]}"],
+        &["get", "pods", "-o", "custom-columns"],
+        &["get", "pods", "-o", "custom-columns=NAME"],
+        &["get", "pods", "-o", "name", "--show-labels"],
+        &["get", "pods", "-o", "jsonpath={.kind}", "--show-labels"],
+    ] {
+        let e = env.err(args).await;
+        let (code, stderr) = common::kubectl_failure(&env, args);
+        let ours = format!("error: {e}");
+        let theirs = stderr.lines().next().unwrap_or_default();
+        assert_eq!(i32::from(e.exit_code()), code, "{args:?}: {ours}");
+        assert!(
+            theirs.starts_with(&ours),
+            "{args:?}\nvcli:    {ours}\nkubectl: {theirs}"
+        );
+    }
 }
