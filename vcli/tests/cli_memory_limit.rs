@@ -1,5 +1,6 @@
-//! A memory limit holds in the shipped binary: `get pods -A --sort-by` over
-//! 50,000 pods under `memory = "100MiB"` is terminated with the violation
+//! A memory limit holds in the shipped binary: `get pods -A --sort-by -o json`
+//! (which holds every object until it has them all) over 50,000 pods under
+//! `memory = "100MiB"` is terminated with the violation
 //! named, its peak resident memory stays within the limit plus the host's
 //! own baseline, and `vcli plugins violations` lists it afterwards.
 //!
@@ -59,7 +60,15 @@ async fn a_command_over_its_memory_limit_is_terminated_within_it() {
         .arg("k8s")
         .arg("--kubeconfig")
         .arg(&small_config)
-        .args(["get", "pods", "-A", "--sort-by", ".metadata.name"])
+        .args([
+            "get",
+            "pods",
+            "-A",
+            "--sort-by",
+            ".metadata.name",
+            "-o",
+            "json",
+        ])
         .output()
         .unwrap();
     assert!(
@@ -101,7 +110,15 @@ async fn a_command_over_its_memory_limit_is_terminated_within_it() {
         .arg("k8s")
         .arg("--kubeconfig")
         .arg(&kubeconfig)
-        .args(["get", "pods", "-A", "--sort-by", ".metadata.name"])
+        .args([
+            "get",
+            "pods",
+            "-A",
+            "--sort-by",
+            ".metadata.name",
+            "-o",
+            "json",
+        ])
         .output()
         .unwrap();
     // Read before the emulator's process is waited for, which would count it.

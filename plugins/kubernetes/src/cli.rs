@@ -5,9 +5,6 @@ use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
 use crate::settings::{ConnectOptions, parse_timeout};
 use vcli_plugin_api::PluginError;
 
-/// The output formats `-o` accepts.
-pub(crate) const OUTPUT_FORMATS: [&str; 4] = ["wide", "json", "yaml", "name"];
-
 /// `vcli k8s ...`: global connection flags and the subcommands.
 pub(crate) fn command() -> Command {
     Command::new("k8s")
@@ -57,12 +54,12 @@ pub(crate) fn command() -> Command {
 
 fn get_command() -> Command {
     Command::new("get")
-        .about("List pods, deployments, services, nodes, namespaces or events")
+        .about("List any resource the server serves, as kubectl prints it")
         .arg(
             Arg::new("resource")
                 .required(true)
                 .value_name("TYPE")
-                .help("pods (po), deployments (deploy), services (svc), nodes (no), namespaces (ns), events (ev); or TYPE/NAME"),
+                .help("A resource type the server serves: plural, singular, short name or kind, optionally with its group (pods, po, deploy, Deployment.apps, cm, crd, widgets.example.com); or TYPE/NAME"),
         )
         .arg(Arg::new("names").value_name("NAME").num_args(0..).help("Only these objects"))
         .arg(
@@ -79,10 +76,18 @@ fn get_command() -> Command {
                 .short('o')
                 .long("output")
                 .value_name("FORMAT")
-                .value_parser(OUTPUT_FORMATS)
-                .help("wide, json, yaml or name"),
+                .help("wide, json, yaml, name, jsonpath=TEMPLATE, jsonpath-as-json=TEMPLATE or custom-columns=HEADER:PATH,..."),
         )
-        .arg(Arg::new("no-headers").long("no-headers").action(ArgAction::SetTrue).help("Print tables without the header row"))
+        .arg(Arg::new("no-headers").long("no-headers").action(ArgAction::SetTrue).help("Print tables (and custom columns) without the header row"))
+        .arg(Arg::new("show-labels").long("show-labels").action(ArgAction::SetTrue).help("Add a LABELS column with every label (tables only)"))
+        .arg(
+            Arg::new("label-columns")
+                .short('L')
+                .long("label-columns")
+                .value_name("KEY,...")
+                .action(ArgAction::Append)
+                .help("Add a column per label key (repeatable, or comma-separated)"),
+        )
         .arg(Arg::new("sort-by").long("sort-by").value_name("JSONPATH").help("Sort by a field, e.g. .metadata.name or {.status.startTime}"))
         .arg(
             Arg::new("watch")
@@ -237,6 +242,31 @@ mod tests {
     #[test]
     fn tree_is_consistent() {
         command().debug_assert();
+    }
+
+    #[test]
+    fn output_values_keep_their_equals_signs() {
+        for flag in [
+            &["-o", "jsonpath={.a}"][..],
+            &["-o=jsonpath={.a}"],
+            &["-ojsonpath={.a}"],
+            &["--output=jsonpath={.a}"],
+        ] {
+            let argv: Vec<&str> = ["k8s", "get", "pods"].iter().chain(flag).copied().collect();
+            let m = command().try_get_matches_from(argv).unwrap();
+            let (_, sub) = m.subcommand().unwrap();
+            assert_eq!(
+                sub.get_one::<String>("output").map(String::as_str),
+                Some("jsonpath={.a}"),
+                "{flag:?}"
+            );
+        }
+        let m = command()
+            .try_get_matches_from(["k8s", "get", "po", "-L", "a,b", "-L", "c"])
+            .unwrap();
+        let (_, sub) = m.subcommand().unwrap();
+        let labels: Vec<&String> = sub.get_many::<String>("label-columns").unwrap().collect();
+        assert_eq!(labels, ["a,b", "c"]);
     }
 
     #[test]

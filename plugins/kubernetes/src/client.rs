@@ -28,6 +28,8 @@ pub(crate) struct Conn {
     pub client: kube::Client,
     /// `host:port` of the API server, as kubectl names it in errors.
     pub server: String,
+    /// The cluster URL, which keys the discovery cache.
+    pub url: String,
     /// The kubeconfig context in use.
     pub context: String,
     /// The namespace commands use without `-n` (`-n`, or the context's).
@@ -70,6 +72,7 @@ pub(crate) async fn connect(
     })?;
     Ok(Conn {
         client,
+        url: config.cluster_url.to_string(),
         server,
         context: resolved.context,
         namespace: config.default_namespace.clone(),

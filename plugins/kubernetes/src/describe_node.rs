@@ -9,7 +9,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde_json::Value;
 
 use crate::client::Conn;
-use crate::columns_cluster::node_roles;
 use crate::describe::{Doc, describe_events};
 use crate::printers::{rfc1123z, since};
 use crate::quantity::{Quantity, percent};
@@ -335,5 +334,27 @@ fn pods_and_allocation(
                 total(&limits, name).canonical()
             ),
         );
+    }
+}
+
+/// A node's roles from its `node-role.kubernetes.io/*` and `kubernetes.io/role` labels, as
+/// the API server's node printer lists them (`<none>` without any).
+fn node_roles(node: &Node) -> String {
+    let mut roles: Vec<String> = Vec::new();
+    for (k, v) in node.metadata.labels.iter().flatten() {
+        if let Some(role) = k.strip_prefix("node-role.kubernetes.io/") {
+            if !role.is_empty() {
+                roles.push(role.to_owned());
+            }
+        } else if k == "kubernetes.io/role" && !v.is_empty() {
+            roles.push(v.clone());
+        }
+    }
+    roles.sort();
+    roles.dedup();
+    if roles.is_empty() {
+        "<none>".to_owned()
+    } else {
+        roles.join(",")
     }
 }

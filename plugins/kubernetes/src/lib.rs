@@ -16,20 +16,24 @@ use vcli_plugin_api::{
 
 mod cli;
 mod client;
-mod columns;
-mod columns_cluster;
 mod connector;
+mod custom_columns;
 mod describe;
 mod describe_containers;
 mod describe_node;
 mod describe_objects;
 mod describe_pod;
+mod discovery;
+mod discovery_cache;
 mod error;
 mod format;
 mod get;
 mod goduration;
+mod gofmt;
 mod gosort;
 mod health;
+mod jsonpath;
+mod jsonpath_eval;
 mod kubeconfig;
 mod logs;
 mod model;
@@ -39,6 +43,7 @@ mod resources;
 mod ring;
 mod settings;
 mod sort;
+mod table;
 mod tabwriter;
 mod view;
 mod watch;
@@ -66,6 +71,8 @@ struct Inner {
     network: NetworkService,
     /// The client `health` reuses between checks (built on first use).
     health_conn: tokio::sync::Mutex<Option<client::Conn>>,
+    /// Discovery kept between runs, when the host grants files.
+    discovery_cache: discovery_cache::DiscoveryCache,
 }
 
 impl KubernetesPlugin {
@@ -101,12 +108,14 @@ impl Plugin for KubernetesPlugin {
         ctx.require(Capability::KubernetesApi, "talking to the Kubernetes API")?;
         let network = ctx.network()?;
         let options = settings::ConnectOptions::from_settings(&settings);
+        let discovery_cache = discovery_cache_for(&ctx, &settings);
         let inner = Inner {
             ctx,
             settings,
             options,
             network,
             health_conn: tokio::sync::Mutex::new(None),
+            discovery_cache,
         };
         self.inner
             .set(inner)
@@ -191,7 +200,10 @@ impl Plugin for KubernetesPlugin {
         }
         let conn = client::connect(&options, inner.network.clone()).await?;
         match name {
-            "get" => get::run(&conn, sub, out, inner.ctx.cancellation()).await,
+            "get" => {
+                let cache = &inner.discovery_cache;
+                get::run(&conn, cache, sub, out, inner.ctx.cancellation()).await
+            }
             "describe" => describe::run(&conn, sub, out).await,
             "logs" => logs::run(&conn, &inner.ctx, sub, out).await,
             "health" => health::run(&conn, out).await,
@@ -232,6 +244,28 @@ impl Plugin for KubernetesPlugin {
             ResourceCommand::new("describe", format!("k8s describe pod {name} -n {ns}")),
             ResourceCommand::new("yaml", format!("k8s get pod {name} -n {ns} -o yaml")),
         ]
+    }
+}
+
+/// The discovery cache: in the plugin's cache directory, through the host's filesystem
+/// service, when the policy grants files. Without the grant there is no cache; the
+/// capability is only checked, never asked for, so its absence is no violation.
+fn discovery_cache_for(
+    ctx: &PluginContext,
+    settings: &Settings,
+) -> discovery_cache::DiscoveryCache {
+    if !ctx.granted().contains(&Capability::Filesystem) {
+        return discovery_cache::DiscoveryCache::disabled();
+    }
+    let dir = settings
+        .cache_dir
+        .clone()
+        .or_else(discovery_cache::default_dir);
+    match (ctx.filesystem(), dir) {
+        (Ok(files), Some(dir)) => {
+            discovery_cache::DiscoveryCache::new(files, &dir, discovery_cache::TTL)
+        }
+        _ => discovery_cache::DiscoveryCache::disabled(),
     }
 }
 

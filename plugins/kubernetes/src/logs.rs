@@ -85,8 +85,7 @@ pub(crate) async fn run(
     let mut targets = Vec::new();
     if let Some(labels) = &selector {
         let query = Query {
-            kind: Kind::Pod,
-            namespace: Some(conn.namespace.clone()),
+            path: Kind::Pod.collection_path(Some(&conn.namespace)),
             labels: Some(labels.clone()),
             fields: None,
             page_size: conn.page_size,

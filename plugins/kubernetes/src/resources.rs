@@ -46,9 +46,7 @@ impl Kind {
         match (kind, group) {
             (Some(kind), None) => Ok(kind),
             (Some(kind), Some(group)) if group == kind.group_qualifier() => Ok(kind),
-            _ => Err(PluginError::Usage(format!(
-                "the server doesn't have a resource type \"{text}\""
-            ))),
+            _ => Err(crate::discovery::unknown_type(text)),
         }
     }
 
@@ -74,26 +72,6 @@ impl Kind {
     /// The lowercase plural used in URLs and in kubectl's error messages.
     pub(crate) fn plural(self) -> &'static str {
         self.names()[0]
-    }
-
-    /// The object kind (`Pod`).
-    pub(crate) fn kind(self) -> &'static str {
-        match self {
-            Kind::Pod => "Pod",
-            Kind::Deployment => "Deployment",
-            Kind::Service => "Service",
-            Kind::Node => "Node",
-            Kind::Namespace => "Namespace",
-            Kind::Event => "Event",
-        }
-    }
-
-    /// The `apiVersion` of the objects.
-    pub(crate) fn api_version(self) -> &'static str {
-        match self {
-            Kind::Deployment => "apps/v1",
-            _ => "v1",
-        }
     }
 
     /// What `-o name` prints before the slash (`pod`, `deployment.apps`).
@@ -150,9 +128,9 @@ mod tests {
     }
 
     #[test]
-    fn unknown_type_is_a_usage_error_in_kubectl_words() {
+    fn unknown_type_is_an_error_in_kubectl_words() {
         let err = Kind::parse("foo").unwrap_err();
-        assert_eq!(err.exit_code(), 2);
+        assert_eq!(err.exit_code(), 1, "kubectl exits 1");
         assert_eq!(
             err.to_string(),
             "the server doesn't have a resource type \"foo\""

@@ -32,6 +32,10 @@ pub struct Settings {
     pub request_timeout: Option<String>,
     /// Objects per list page (default 500).
     pub page_size: Option<u32>,
+    /// Where `get` keeps API discovery between runs (default: vcli's cache directory,
+    /// e.g. `~/.cache/vcli/kubernetes`). Used only when the policy grants the plugin
+    /// files below it.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -41,6 +45,14 @@ impl Settings {
             parse_timeout(timeout).map_err(|e| {
                 PluginError::Config(format!("plugins.kubernetes.config.request_timeout: {e}"))
             })?;
+        }
+        if let Some(dir) = &self.cache_dir
+            && !dir.is_absolute()
+        {
+            return Err(PluginError::Config(format!(
+                "plugins.kubernetes.config.cache_dir: must be an absolute path, got {:?}",
+                dir.display().to_string()
+            )));
         }
         if self.page_size == Some(0) {
             return Err(PluginError::Config(

@@ -15,15 +15,40 @@ use crate::gosort::go_sort;
 ///
 /// A usage error for an unsupported expression.
 pub(crate) fn sort_by(items: &mut Vec<Value>, path: &str) -> Result<(), PluginError> {
-    let steps = parse_path(path)?;
-    let keys: Vec<Option<Value>> = items.iter().map(|v| lookup(v, &steps)).collect();
+    let path = SortPath::parse(path)?;
+    let keys: Vec<Option<Value>> = items.iter().map(|v| path.key(v)).collect();
+    sort_keyed(items, &keys);
+    Ok(())
+}
+
+/// A parsed `--sort-by` path.
+#[derive(Debug)]
+pub(crate) struct SortPath(Vec<Step>);
+
+impl SortPath {
+    /// Parses `.metadata.name` or `{.status.containerStatuses[0].restartCount}`.
+    ///
+    /// # Errors
+    ///
+    /// A usage error for an unsupported expression.
+    pub(crate) fn parse(path: &str) -> Result<Self, PluginError> {
+        parse_path(path).map(SortPath)
+    }
+
+    /// The value an object sorts by (`None`: the object has no such field).
+    pub(crate) fn key(&self, object: &Value) -> Option<Value> {
+        lookup(object, &self.0)
+    }
+}
+
+/// Sorts `items` by their `keys` (one per item, in the same order) as kubectl sorts.
+pub(crate) fn sort_keyed<T>(items: &mut Vec<T>, keys: &[Option<Value>]) {
     // Sort a permutation, then apply it: the comparator reads keys by index.
     let mut order: Vec<usize> = (0..items.len()).collect();
     let less = |a: usize, b: usize| kubectl_less(keys[a].as_ref(), keys[b].as_ref());
     go_sort(&mut order, &less);
-    let mut taken: Vec<Option<Value>> = std::mem::take(items).into_iter().map(Some).collect();
+    let mut taken: Vec<Option<T>> = std::mem::take(items).into_iter().map(Some).collect();
     *items = order.into_iter().filter_map(|i| taken[i].take()).collect();
-    Ok(())
 }
 
 fn lookup(v: &Value, steps: &[Step]) -> Option<Value> {
@@ -53,6 +78,7 @@ fn kubectl_less(a: Option<&Value>, b: Option<&Value>) -> bool {
     }
 }
 
+#[derive(Debug)]
 enum Step {
     Field(String),
     Index(usize),

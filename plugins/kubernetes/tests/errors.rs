@@ -47,11 +47,7 @@ async fn usage_errors_exit_2() {
     let env = Env::standard().await;
     for (args, message) in [
         (
-            &["get", "foo"][..],
-            "the server doesn't have a resource type \"foo\"",
-        ),
-        (
-            &["get", "pods", "x", "-A"],
+            &["get", "pods", "x", "-A"][..],
             "a resource cannot be retrieved by name across all namespaces",
         ),
         (&["get", "pods", "--request-timeout", "soon"], ""),
@@ -63,11 +59,48 @@ async fn usage_errors_exit_2() {
             assert_eq!(e.to_string(), message);
         }
     }
-    // A bad flag is clap's error before the plugin runs.
-    let parse = KubernetesPlugin::command()
-        .unwrap()
-        .try_get_matches_from(["k8s", "get", "pods", "-o", "table"]);
-    assert!(parse.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_kubectl_refuses_exits_1_in_its_words() {
+    let env = Env::standard().await;
+    for (args, message) in [
+        (
+            &["get", "foo"][..],
+            "the server doesn't have a resource type \"foo\"",
+        ),
+        (
+            &["get", "Foo.bar"],
+            "the server doesn't have a resource type \"Foo\" in group \"bar\"",
+        ),
+        (
+            &["get", "pods", "-o", "table"],
+            "unable to match a printer suitable for the output format \"table\", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,kyaml,name,template,templatefile,wide,yaml",
+        ),
+        (
+            &["get", "pods", "-o", "jsonpath"],
+            "template format specified but no template given",
+        ),
+        (
+            &["get", "pods", "-o", "jsonpath={.items"],
+            "error parsing jsonpath {.items, unclosed action",
+        ),
+        (
+            &["get", "pods", "-o", "custom-columns=NAME"],
+            "unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>",
+        ),
+        (
+            &["get", "pods", "-o", "json", "--show-labels"],
+            "--show-labels option cannot be used with json printer",
+        ),
+    ] {
+        let e = env.err(args).await;
+        assert_eq!(
+            (e.exit_code(), e.to_string().as_str()),
+            (1, message),
+            "{args:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -373,3 +373,106 @@ async fn ten_thousand_pods_arrive_in_pages() {
         .await;
     assert_eq!(table.lines().count(), 2_501, "header + 2,500 rows");
 }
+
+/// How many discovery documents the emulator has served so far.
+fn discovery_requests(env: &Env) -> usize {
+    env.emulator
+        .requests()
+        .iter()
+        .filter(|r| {
+            let path = r.split_whitespace().nth(1).unwrap_or_default();
+            path == "/api" || path == "/apis" || path == "/api/v1" || {
+                // /apis/GROUP/VERSION, with nothing after it.
+                let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+                parts.len() == 3 && parts[0] == "apis"
+            }
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_served_type_and_its_aliases() {
+    let env = Env::standard().await;
+    for (arg, first) in [
+        ("cm", "configmap/api-settings"),
+        ("secrets", "secret/api-credentials"),
+        ("pvc", "persistentvolumeclaim/backup-2025"),
+        ("rs", "replicaset.apps/api-5f8d9c7b6d"),
+        ("sts", "statefulset.apps/cache"),
+        ("cj", "cronjob.batch/report"),
+        ("job", "job.batch/db-migrate"),
+        ("ing", "ingress.networking.k8s.io/api"),
+        (
+            "crd",
+            "customresourcedefinition.apiextensions.k8s.io/widgets.example.com",
+        ),
+        ("wdg", "widget.example.com/doohickey"),
+        ("Widget.example.com", "widget.example.com/doohickey"),
+        ("Deployment.apps", "deployment.apps/api"),
+    ] {
+        let text = env.ok(&["get", arg, "-o", "name"]).await;
+        assert_eq!(text.lines().next(), Some(first), "{arg}:\n{text}");
+    }
+    let ds = env.ok(&["get", "ds", "-n", "kube-system"]).await;
+    assert!(
+        ds.starts_with("NAME         DESIRED   CURRENT   READY   UP-TO-DATE"),
+        "{ds}"
+    );
+    let widgets = env.ok(&["get", "widgets", "-o", "wide"]).await;
+    assert_eq!(
+        widgets
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        [
+            "NAME", "SIZE", "COLOR", "PHASE", "READY", "AGE", "OWNER", "LOAD"
+        ]
+    );
+    let e = env.err(&["get", "gadgets"]).await;
+    assert_eq!(
+        (e.exit_code(), e.to_string().as_str()),
+        (1, "the server doesn't have a resource type \"gadgets\"")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_files_every_run_asks_for_discovery_and_says_nothing() {
+    let env = Env::standard().await;
+    let (_, notes) = env.ok_noted(&["get", "cm", "-o", "name"]).await;
+    assert_eq!(notes, "");
+    let first = discovery_requests(&env);
+    assert!(first >= 3, "discovery was read ({first} documents)");
+    env.ok(&["get", "cm", "-o", "name"]).await;
+    assert_eq!(discovery_requests(&env), 2 * first);
+    assert!(
+        env.host.denied.lock().unwrap().is_empty(),
+        "no capability asked for"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_files_discovery_is_cached_and_refreshed_for_an_unknown_type() {
+    let (env, cache) = Env::with_files().await;
+    env.ok(&["get", "cm", "-o", "name"]).await;
+    let first = discovery_requests(&env);
+    let file = cache
+        .join("discovery")
+        .join(format!("127.0.0.1_{}.json", env.emulator.addr().port()));
+    assert!(file.is_file(), "{} written", file.display());
+    // Fresh: the next runs ask the server for nothing but the objects.
+    env.ok(&["get", "wdg", "-A", "-o", "name"]).await;
+    env.ok(&["get", "deploy"]).await;
+    assert_eq!(discovery_requests(&env), first);
+    // A type the cache does not know: discovery is fetched again before giving up.
+    let e = env.err(&["get", "gadgets"]).await;
+    assert!(e.to_string().contains("\"gadgets\""), "{e}");
+    assert_eq!(discovery_requests(&env), 2 * first);
+    // A stale file is not trusted.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let stale = text.replacen("\"fetchedAt\":", "\"fetchedAt\":1,\"was\":", 1);
+    std::fs::write(&file, stale).unwrap();
+    env.ok(&["get", "cm", "-o", "name"]).await;
+    assert_eq!(discovery_requests(&env), 3 * first);
+}

@@ -4,28 +4,10 @@
 
 mod common;
 
-use common::{Env, kubectl_failure, run_kubectl};
+use common::{Env, assert_same, kubectl_failure, run_kubectl};
 use serde_json::Value;
 use vcli_k8s_emulator::{Fixtures, names};
 use vcli_plugin_api::PluginError;
-
-fn assert_same(what: &str, ours: &str, theirs: &str) {
-    if ours != theirs {
-        let diff: Vec<String> = ours
-            .lines()
-            .zip(theirs.lines())
-            .filter(|(a, b)| a != b)
-            .take(10)
-            .map(|(a, b)| format!("vcli:    {a:?}\nkubectl: {b:?}"))
-            .collect();
-        panic!(
-            "{what}: output differs ({} vs {} lines)\n{}\n--- vcli ---\n{ours}\n--- kubectl ---\n{theirs}",
-            ours.lines().count(),
-            theirs.lines().count(),
-            diff.join("\n")
-        );
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_across_all_namespaces() {

@@ -75,3 +75,52 @@ async fn watch_json_ends_when_the_future_is_dropped() {
         text = wait => assert_eq!(text.matches("\"kind\": \"Pod\"").count(), 2, "{text}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watching_a_custom_resource_prints_its_columns() {
+    use vcli_k8s_emulator::{Widget, WidgetSpec, WidgetStatus};
+    let env = Env::standard().await;
+    let captured = Captured::new();
+    let cmd = run_with(
+        &env.plugin,
+        &["get", "wdg", "-w", "-L", "app.kubernetes.io/part-of"],
+        &captured,
+    );
+    let wait = async {
+        captured
+            .wait_for("the initial list", |t| t.contains("sprocket"))
+            .await;
+        let mut widget = Widget::default();
+        widget.metadata.name = Some("flux-capacitor".into());
+        widget.metadata.namespace = Some("default".into());
+        widget.spec = WidgetSpec {
+            size: 88,
+            color: Some("chrome".into()),
+            owner: None,
+        };
+        widget.status = Some(WidgetStatus {
+            phase: Some("Ready".into()),
+            ready: Some(true),
+            load: None,
+        });
+        env.emulator.state().add(widget);
+        captured
+            .wait_for("the added widget", |t| t.contains("flux-capacitor"))
+            .await
+    };
+    let text = tokio::select! {
+        r = cmd => panic!("watch ended by itself: {r:?}"),
+        text = wait => text,
+    };
+    let header: Vec<&str> = text.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        header,
+        ["NAME", "SIZE", "COLOR", "PHASE", "READY", "AGE", "PART-OF"]
+    );
+    let added: Vec<&str> = text.lines().last().unwrap().split_whitespace().collect();
+    assert_eq!(
+        added[..5],
+        ["flux-capacitor", "88", "chrome", "Ready", "true"]
+    );
+    assert_eq!(text.matches("SIZE").count(), 1, "one header:\n{text}");
+}

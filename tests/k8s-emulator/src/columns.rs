@@ -7,15 +7,15 @@ use serde_json::{Value, json};
 use crate::resources::ResourceKind;
 
 /// One column definition: (name, type, priority, description).
-type Column = (&'static str, &'static str, i32, &'static str);
+pub(crate) type Column = (&'static str, &'static str, i32, &'static str);
 
-const NAME: Column = (
+pub(crate) const NAME: Column = (
     "Name",
     "string",
     0,
     "Name must be unique within a namespace.",
 );
-const AGE: Column = (
+pub(crate) const AGE: Column = (
     "Age",
     "string",
     0,
@@ -254,6 +254,16 @@ pub(crate) fn columns(kind: ResourceKind) -> Value {
                 "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.",
             ),
         ],
+        ResourceKind::ConfigMaps
+        | ResourceKind::Secrets
+        | ResourceKind::PersistentVolumeClaims
+        | ResourceKind::StatefulSets
+        | ResourceKind::DaemonSets
+        | ResourceKind::Jobs
+        | ResourceKind::CronJobs
+        | ResourceKind::Ingresses
+        | ResourceKind::CustomResourceDefinitions
+        | ResourceKind::Widgets => return crate::columns_more::columns(kind),
         ResourceKind::ReplicaSets => &[
             NAME,
             (
@@ -295,6 +305,11 @@ pub(crate) fn columns(kind: ResourceKind) -> Value {
             ),
         ],
     };
+    render(columns)
+}
+
+/// Column definitions as the Table's `columnDefinitions`.
+pub(crate) fn render(columns: &[Column]) -> Value {
     columns
         .iter()
         .map(|&(name, type_, priority, description)| {

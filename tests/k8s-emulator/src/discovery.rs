@@ -1,5 +1,6 @@
-//! Discovery: `/version`, `/api`, `/apis`, `/apis/apps` and the resource lists clients read to
-//! map `kubectl get po` to a URL.
+//! Discovery: `/version`, `/api`, `/apis`, `/apis/{group}` and the resource lists
+//! (`/api/v1`, `/apis/{group}/v1`) clients read to map `kubectl get po` to a URL: plural,
+//! singular and kind, short names, categories, verbs, scope.
 //!
 //! Only the legacy (unaggregated) discovery documents are served; a client asking for
 //! aggregated discovery (`as=APIGroupDiscoveryList`) gets them with `application/json`, and
@@ -97,28 +98,43 @@ pub(crate) fn api_group(name: &str) -> Option<APIGroup> {
     ResourceKind::GROUPS.contains(&name).then(|| group(name))
 }
 
+/// The verbs of a resource type, as a real server lists them.
+fn verbs(kind: ResourceKind) -> &'static [&'static str] {
+    match kind {
+        // What the apiextensions server publishes for every custom resource.
+        ResourceKind::Widgets => &[
+            "delete",
+            "deletecollection",
+            "get",
+            "list",
+            "patch",
+            "create",
+            "update",
+            "watch",
+        ],
+        ResourceKind::Namespaces => &CLUSTER_VERBS,
+        _ => &VERBS,
+    }
+}
+
 /// `GET /api/v1` or `GET /apis/{group}/v1`; `group` is `""` for core.
 pub(crate) fn resources(group: &str) -> APIResourceList {
     let mut resources = Vec::new();
+    let strings = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     for kind in ResourceKind::ALL
         .into_iter()
         .filter(|k| k.info().group == group)
     {
         let info = kind.info();
-        let verbs = if info.namespaced {
-            &VERBS[..]
-        } else {
-            &CLUSTER_VERBS[..]
-        };
-        let list = |items: &[&str]| Some(items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+        let list = |items: &[&str]| Some(strings(items)).filter(|v| !v.is_empty());
         resources.push(APIResource {
             name: info.plural.to_owned(),
             singular_name: info.singular.to_owned(),
             namespaced: info.namespaced,
             kind: info.kind.to_owned(),
-            verbs: verbs.iter().map(|s| (*s).to_owned()).collect(),
-            short_names: Some(list(info.short_names).unwrap_or_default()).filter(|v| !v.is_empty()),
-            categories: list(info.categories).filter(|v| !v.is_empty()),
+            verbs: strings(verbs(kind)),
+            short_names: list(info.short_names),
+            categories: list(info.categories),
             storage_version_hash: Some(info.storage_version_hash.to_owned()),
             group: None,
             version: None,
@@ -128,7 +144,7 @@ pub(crate) fn resources(group: &str) -> APIResourceList {
             singular_name: String::new(),
             namespaced: info.namespaced,
             kind: info.kind.to_owned(),
-            verbs: verbs.iter().map(|s| (*s).to_owned()).collect(),
+            verbs: strings(verbs),
             categories: None,
             group: None,
             short_names: None,
@@ -138,7 +154,7 @@ pub(crate) fn resources(group: &str) -> APIResourceList {
         if kind == ResourceKind::Pods {
             resources.push(sub("log", &["get"]));
         }
-        if kind != ResourceKind::Events {
+        if info.status {
             resources.push(sub("status", &["get", "patch", "update"]));
         }
     }

@@ -42,9 +42,18 @@ pub(crate) fn supported_fields(kind: ResourceKind) -> &'static [&'static str] {
         ResourceKind::Namespaces => &["metadata.name", "status.phase"],
         ResourceKind::Nodes => &["metadata.name", "spec.unschedulable"],
         ResourceKind::ReplicaSets => &["metadata.name", "metadata.namespace", "status.replicas"],
-        ResourceKind::Deployments | ResourceKind::Leases => {
-            &["metadata.name", "metadata.namespace"]
-        }
+        ResourceKind::Secrets => &["metadata.name", "metadata.namespace", "type"],
+        ResourceKind::Jobs => &["metadata.name", "metadata.namespace", "status.successful"],
+        ResourceKind::CustomResourceDefinitions => &["metadata.name"],
+        ResourceKind::Deployments
+        | ResourceKind::Leases
+        | ResourceKind::ConfigMaps
+        | ResourceKind::PersistentVolumeClaims
+        | ResourceKind::StatefulSets
+        | ResourceKind::DaemonSets
+        | ResourceKind::CronJobs
+        | ResourceKind::Ingresses
+        | ResourceKind::Widgets => &["metadata.name", "metadata.namespace"],
     }
 }
 
@@ -138,7 +147,23 @@ pub(crate) fn fields_of(object: &Object) -> Vec<(&'static str, String)> {
             let replicas = rs.status.as_ref().map_or(0, |x| x.replicas);
             fields.push(("status.replicas", replicas.to_string()));
         }
-        Object::Deployment(_) | Object::Lease(_) => {}
+        Object::Secret(secret) => {
+            fields.push(("type", s(secret.type_.as_ref())));
+        }
+        Object::Job(job) => {
+            let succeeded = job.status.as_ref().and_then(|x| x.succeeded).unwrap_or(0);
+            fields.push(("status.successful", succeeded.to_string()));
+        }
+        Object::Deployment(_)
+        | Object::Lease(_)
+        | Object::ConfigMap(_)
+        | Object::PersistentVolumeClaim(_)
+        | Object::StatefulSet(_)
+        | Object::DaemonSet(_)
+        | Object::CronJob(_)
+        | Object::Ingress(_)
+        | Object::CustomResourceDefinition(_)
+        | Object::Widget(_) => {}
     }
     fields
 }

@@ -7,8 +7,12 @@
 
 mod build;
 mod cluster;
+mod config;
 mod containers;
+mod controllers;
+mod custom;
 mod events;
+mod ingresses;
 mod log_lines;
 mod pods;
 mod services;
@@ -19,14 +23,20 @@ mod workloads;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::coordination::v1::Lease;
-use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, Service};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Event, Namespace, Node, PersistentVolumeClaim, Pod, Secret, Service,
+};
+use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::jiff::Timestamp;
 
 use crate::logs::{ContainerLogs, LogLine};
 use crate::resources::{EmulatedResource, Object};
 use crate::store::LogKey;
+use crate::widget::Widget;
 
 /// Names of notable objects in [`Fixtures::standard`], for tests to refer to.
 pub mod names {
@@ -99,8 +109,29 @@ pub struct Fixtures {
     pub nodes: Vec<Node>,
     /// core/v1 Events.
     pub events: Vec<Event>,
-    /// coordination.k8s.io/v1 Leases (node heartbeats in `kube-node-lease`).
+    /// coordination.k8s.io/v1 Leases (node heartbeats in `kube-node-lease`, leader
+    /// elections in `kube-system`).
     pub leases: Vec<Lease>,
+    /// core/v1 ConfigMaps.
+    pub config_maps: Vec<ConfigMap>,
+    /// core/v1 Secrets.
+    pub secrets: Vec<Secret>,
+    /// core/v1 PersistentVolumeClaims.
+    pub persistent_volume_claims: Vec<PersistentVolumeClaim>,
+    /// apps/v1 StatefulSets.
+    pub stateful_sets: Vec<StatefulSet>,
+    /// apps/v1 DaemonSets.
+    pub daemon_sets: Vec<DaemonSet>,
+    /// batch/v1 Jobs.
+    pub jobs: Vec<Job>,
+    /// batch/v1 CronJobs.
+    pub cron_jobs: Vec<CronJob>,
+    /// networking.k8s.io/v1 Ingresses.
+    pub ingresses: Vec<Ingress>,
+    /// apiextensions.k8s.io/v1 CustomResourceDefinitions (`widgets.example.com`).
+    pub custom_resource_definitions: Vec<CustomResourceDefinition>,
+    /// example.com/v1 Widgets, the custom resource.
+    pub widgets: Vec<Widget>,
     /// Container logs by (namespace, pod, container).
     pub logs: BTreeMap<(String, String, String), ContainerLogs>,
 }
@@ -124,20 +155,43 @@ impl Fixtures {
             nodes: Vec::new(),
             events: Vec::new(),
             leases: Vec::new(),
+            config_maps: Vec::new(),
+            secrets: Vec::new(),
+            persistent_volume_claims: Vec::new(),
+            stateful_sets: Vec::new(),
+            daemon_sets: Vec::new(),
+            jobs: Vec::new(),
+            cron_jobs: Vec::new(),
+            ingresses: Vec::new(),
+            custom_resource_definitions: Vec::new(),
+            widgets: Vec::new(),
             logs: BTreeMap::new(),
         }
     }
 
     /// The curated cluster: namespaces default, kube-node-lease, kube-public, kube-system and
-    /// monitoring; two nodes (one NotReady) with their leases; pods in every awkward state (see [`names`]); deployments nginx 3/3 and api
-    /// 1/2 with their ReplicaSets; ClusterIP, NodePort, headless and pending LoadBalancer
-    /// services; events; and logs for every started container.
+    /// monitoring; two nodes (one NotReady) with their leases; pods in every awkward state
+    /// (see [`names`]); deployments nginx 3/3 and api 1/2 with their ReplicaSets; the
+    /// StatefulSets, DaemonSet, Jobs and CronJobs that own the other pods; ClusterIP,
+    /// NodePort, headless and pending LoadBalancer services; ingresses; ConfigMaps, Secrets
+    /// and PersistentVolumeClaims (bound, pending, terminating); the CRD
+    /// `widgets.example.com` with its Widgets; events; and logs for every started container.
     pub fn standard() -> Self {
         let mut fixtures = Self::empty();
         let now = fixtures.now;
         fixtures.namespaces = cluster::namespaces(now);
         fixtures.nodes = cluster::nodes(now);
         fixtures.leases = cluster::leases(now);
+        fixtures.config_maps = config::config_maps(now);
+        fixtures.secrets = config::secrets(now);
+        fixtures.persistent_volume_claims = config::persistent_volume_claims(now);
+        fixtures.stateful_sets = controllers::stateful_sets(now);
+        fixtures.daemon_sets = controllers::daemon_sets(now);
+        fixtures.jobs = controllers::jobs(now);
+        fixtures.cron_jobs = controllers::cron_jobs(now);
+        fixtures.ingresses = ingresses::ingresses(now);
+        fixtures.custom_resource_definitions = custom::custom_resource_definitions(now);
+        fixtures.widgets = custom::widgets(now);
         fixtures.pods = pods::pods(now);
         let (deployments, replica_sets) = workloads::workloads(now);
         fixtures.deployments = deployments;
@@ -178,8 +232,7 @@ impl Fixtures {
         self
     }
 
-    /// Adds any supported object (Pod, Service, Namespace, Node, Event, Deployment,
-    /// ReplicaSet).
+    /// Adds any supported object (see [`EmulatedResource`]).
     pub fn with<K: EmulatedResource>(mut self, object: K) -> Self {
         match object.into_object() {
             Object::Pod(o) => self.pods.push(*o),
@@ -190,6 +243,16 @@ impl Fixtures {
             Object::Deployment(o) => self.deployments.push(*o),
             Object::Lease(o) => self.leases.push(*o),
             Object::ReplicaSet(o) => self.replica_sets.push(*o),
+            Object::ConfigMap(o) => self.config_maps.push(*o),
+            Object::Secret(o) => self.secrets.push(*o),
+            Object::PersistentVolumeClaim(o) => self.persistent_volume_claims.push(*o),
+            Object::StatefulSet(o) => self.stateful_sets.push(*o),
+            Object::DaemonSet(o) => self.daemon_sets.push(*o),
+            Object::Job(o) => self.jobs.push(*o),
+            Object::CronJob(o) => self.cron_jobs.push(*o),
+            Object::Ingress(o) => self.ingresses.push(*o),
+            Object::CustomResourceDefinition(o) => self.custom_resource_definitions.push(*o),
+            Object::Widget(o) => self.widgets.push(*o),
         }
         self
     }
@@ -238,6 +301,20 @@ impl Fixtures {
         objects.extend(self.services.into_iter().map(Object::from));
         objects.extend(self.events.into_iter().map(Object::from));
         objects.extend(self.leases.into_iter().map(Object::from));
+        objects.extend(self.config_maps.into_iter().map(Object::from));
+        objects.extend(self.secrets.into_iter().map(Object::from));
+        objects.extend(self.persistent_volume_claims.into_iter().map(Object::from));
+        objects.extend(self.stateful_sets.into_iter().map(Object::from));
+        objects.extend(self.daemon_sets.into_iter().map(Object::from));
+        objects.extend(self.jobs.into_iter().map(Object::from));
+        objects.extend(self.cron_jobs.into_iter().map(Object::from));
+        objects.extend(self.ingresses.into_iter().map(Object::from));
+        objects.extend(
+            self.custom_resource_definitions
+                .into_iter()
+                .map(Object::from),
+        );
+        objects.extend(self.widgets.into_iter().map(Object::from));
         (objects, self.logs.into_iter().collect())
     }
 }

@@ -19,6 +19,7 @@
 
 mod age;
 mod columns;
+mod columns_more;
 mod discovery;
 mod faults;
 mod fields;
@@ -29,6 +30,7 @@ mod logs;
 mod params;
 mod pod_status;
 mod printers;
+mod printers_more;
 mod resources;
 mod response;
 mod router;
@@ -38,6 +40,7 @@ mod store;
 mod table;
 mod tls;
 mod watch;
+mod widget;
 
 pub use discovery::SERVER_VERSION;
 pub use faults::Faults;
@@ -46,6 +49,7 @@ pub use logs::{ContainerLogs, LogLine};
 pub use resources::{EmulatedResource, Object, ResourceKind};
 pub use server::Emulator;
 pub use store::State;
+pub use widget::{WIDGET_GROUP, Widget, WidgetSpec, WidgetStatus};
 
 /// The `k8s-openapi` crate the fixtures are made of, so users build objects with the very
 /// same types.

@@ -34,6 +34,7 @@ pub(crate) fn cells(object: &Object, now: Timestamp) -> Vec<Value> {
             vec![name, json!(holder.unwrap_or_default()), age]
         }
         Object::ReplicaSet(rs) => replica_set_cells(rs, name, age),
+        other => crate::printers_more::cells(other, name, age, now),
     }
 }
 
@@ -272,7 +273,7 @@ fn replica_set_cells(rs: &ReplicaSet, name: Value, age: Value) -> Vec<Value> {
     ]
 }
 
-fn container_cells(containers: &[Container]) -> (String, String) {
+pub(crate) fn container_cells(containers: &[Container]) -> (String, String) {
     let names: Vec<&str> = containers.iter().map(|c| c.name.as_str()).collect();
     let images: Vec<&str> = containers
         .iter()

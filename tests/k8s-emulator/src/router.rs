@@ -304,9 +304,34 @@ mod tests {
         assert_eq!(Route::parse("/api/v1/pods/x"), Route::Unknown);
         assert_eq!(
             Route::parse("/api/v1/namespaces/default/configmaps"),
+            Route::Collection {
+                kind: ResourceKind::ConfigMaps,
+                namespace: Some("default".to_owned())
+            }
+        );
+        assert_eq!(
+            Route::parse("/apis/example.com/v1/widgets"),
+            Route::Collection {
+                kind: ResourceKind::Widgets,
+                namespace: None
+            }
+        );
+        assert_eq!(
+            Route::parse(
+                "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com"
+            ),
+            Route::Object {
+                kind: ResourceKind::CustomResourceDefinitions,
+                namespace: None,
+                name: "widgets.example.com".to_owned()
+            }
+        );
+        assert_eq!(Route::parse("/apis/batch/v1"), Route::Resources("batch"));
+        assert_eq!(Route::parse("/apis/policy/v1"), Route::Unknown);
+        assert_eq!(
+            Route::parse("/api/v1/namespaces/default/widgets"),
             Route::Unknown
         );
-        assert_eq!(Route::parse("/apis/batch/v1"), Route::Unknown);
         assert_eq!(Route::parse("/openapi/v2"), Route::Unknown);
     }
 

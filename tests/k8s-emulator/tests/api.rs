@@ -79,7 +79,13 @@ async fn discovery_documents() {
         .expect("deployments");
     assert_eq!(resource.plural, "deployments");
 
-    match get(&client, "/apis/batch/v1/jobs", "application/json").await {
+    match get(
+        &client,
+        "/apis/policy/v1/poddisruptionbudgets",
+        "application/json",
+    )
+    .await
+    {
         Err(kube::Error::Api(status)) => {
             assert_eq!((status.code, status.reason.as_str()), (404, "NotFound"));
             assert_eq!(
@@ -230,4 +236,99 @@ async fn metadata_only_lists() {
         .await
         .expect("get metadata");
     assert!(one.metadata.uid.is_some());
+}
+
+#[tokio::test]
+async fn the_custom_resource_is_discovered_and_tabled_from_its_crd() {
+    let emulator = Emulator::start(Fixtures::standard()).await.expect("start");
+    let dir = ScratchDir::new("api");
+    let client = client(&emulator, &dir, "emulator").await;
+    let groups = get(&client, "/apis", "application/json")
+        .await
+        .expect("groups");
+    let names: Vec<&str> = groups["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter_map(|g| g["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "apps",
+            "batch",
+            "networking.k8s.io",
+            "coordination.k8s.io",
+            "apiextensions.k8s.io",
+            "example.com"
+        ]
+    );
+    let list = get(&client, "/apis/example.com/v1", "application/json")
+        .await
+        .expect("resources");
+    let widgets = &list["resources"][0];
+    assert_eq!(
+        (
+            widgets["name"].as_str(),
+            widgets["singularName"].as_str(),
+            widgets["kind"].as_str()
+        ),
+        (Some("widgets"), Some("widget"), Some("Widget"))
+    );
+    assert_eq!(widgets["shortNames"], serde_json::json!(["wdg"]));
+    assert_eq!(list["resources"][1]["name"], "widgets/status");
+    let core = get(&client, "/api/v1", "application/json")
+        .await
+        .expect("core");
+    let has = |name: &str| {
+        core["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .any(|r| r["name"] == name)
+    };
+    assert!(has("configmaps") && has("persistentvolumeclaims/status"));
+    assert!(!has("configmaps/status") && !has("secrets/status"));
+
+    let table = get(
+        &client,
+        "/apis/example.com/v1/namespaces/default/widgets",
+        TABLE,
+    )
+    .await
+    .expect("table");
+    let columns: Vec<(&str, &str, i64)> = table["columnDefinitions"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or(""),
+                c["type"].as_str().unwrap_or(""),
+                c["priority"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            ("Name", "string", 0),
+            ("Size", "integer", 0),
+            ("Color", "string", 0),
+            ("Phase", "string", 0),
+            ("Ready", "boolean", 0),
+            ("Age", "date", 0),
+            ("Owner", "string", 1),
+            ("Load", "number", 1),
+        ]
+    );
+    let rows = table["rows"].as_array().expect("rows");
+    assert_eq!(
+        rows[0]["cells"],
+        serde_json::json!(["doohickey", 1, null, null, null, "25m", null, null])
+    );
+    assert_eq!(
+        rows[1]["cells"],
+        serde_json::json!(["gizmo", 3, "blue", "Ready", true, "2d", "team-shop", 0.75])
+    );
 }

@@ -250,6 +250,234 @@ fn get_other_resource_types() {
     assert!(events.contains("Scaled up replica set nginx-7c5ddbdf54 from 0 to 3"));
 }
 
+fn header(table: &str) -> Vec<&str> {
+    table
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split("  ")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+#[test]
+fn every_served_type_lists_across_namespaces() {
+    for (kind, columns) in [
+        ("configmaps", &["NAMESPACE", "NAME", "DATA", "AGE"][..]),
+        ("secrets", &["NAMESPACE", "NAME", "TYPE", "DATA", "AGE"]),
+        (
+            "persistentvolumeclaims",
+            &[
+                "NAMESPACE",
+                "NAME",
+                "STATUS",
+                "VOLUME",
+                "CAPACITY",
+                "ACCESS MODES",
+                "STORAGECLASS",
+                "VOLUMEATTRIBUTESCLASS",
+                "AGE",
+            ],
+        ),
+        (
+            "replicasets",
+            &["NAMESPACE", "NAME", "DESIRED", "CURRENT", "READY", "AGE"],
+        ),
+        ("statefulsets", &["NAMESPACE", "NAME", "READY", "AGE"]),
+        (
+            "daemonsets",
+            &[
+                "NAMESPACE",
+                "NAME",
+                "DESIRED",
+                "CURRENT",
+                "READY",
+                "UP-TO-DATE",
+                "AVAILABLE",
+                "NODE SELECTOR",
+                "AGE",
+            ],
+        ),
+        (
+            "jobs",
+            &[
+                "NAMESPACE",
+                "NAME",
+                "STATUS",
+                "COMPLETIONS",
+                "DURATION",
+                "AGE",
+            ],
+        ),
+        (
+            "cronjobs",
+            &[
+                "NAMESPACE",
+                "NAME",
+                "SCHEDULE",
+                "TIMEZONE",
+                "SUSPEND",
+                "ACTIVE",
+                "LAST SCHEDULE",
+                "AGE",
+            ],
+        ),
+        (
+            "ingresses",
+            &[
+                "NAMESPACE",
+                "NAME",
+                "CLASS",
+                "HOSTS",
+                "ADDRESS",
+                "PORTS",
+                "AGE",
+            ],
+        ),
+        ("leases", &["NAMESPACE", "NAME", "HOLDER", "AGE"]),
+        ("customresourcedefinitions", &["NAME", "CREATED AT"]),
+        (
+            "widgets",
+            &[
+                "NAMESPACE",
+                "NAME",
+                "SIZE",
+                "COLOR",
+                "PHASE",
+                "READY",
+                "AGE",
+            ],
+        ),
+    ] {
+        let out = kubectl(&["get", kind, "-A"]).ok();
+        assert_eq!(header(&out), columns, "{kind}:\n{out}");
+        assert!(out.lines().count() > 1, "{kind} has no rows");
+    }
+
+    let out = kubectl(&["get", "cm", "-n", "kube-system"]).ok();
+    assert_eq!(row(&out, "kube-proxy")[1..], ["2", "40d"]);
+    let out = kubectl(&["get", "secrets"]).ok();
+    assert_eq!(
+        row(&out, "registry-credentials")[1..],
+        ["kubernetes.io/dockerconfigjson", "1", "12d"]
+    );
+    assert_eq!(row(&out, "feature-toggles")[1..], ["Opaque", "0", "25m"]);
+    let out = kubectl(&["get", "pvc", "-A"]).ok();
+    assert_eq!(row(&out, "default")[1..3], ["backup-2025", "Terminating"]);
+    assert_eq!(
+        row(&out, "monitoring")[1..],
+        ["grafana-storage", "Pending", "fast-ssd", "<unset>", "11h"]
+    );
+    let out = kubectl(&["get", "sts", "cache"]).ok();
+    assert_eq!(row(&out, "cache")[1..], ["0/1", "25m"]);
+    let out = kubectl(&["get", "ds", "-n", "kube-system", "-o", "wide"]).ok();
+    assert_eq!(
+        row(&out, "kube-proxy")[1..],
+        [
+            "2",
+            "2",
+            "1",
+            "2",
+            "1",
+            "kubernetes.io/os=linux",
+            "40d",
+            "kube-proxy",
+            "registry.k8s.io/kube-proxy:v1.37.0",
+            "k8s-app=kube-proxy"
+        ]
+    );
+    let out = kubectl(&["get", "jobs", "-A"]).ok();
+    let job = |name: &str| {
+        out.lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(name))
+            .map(|l| l.split_whitespace().skip(2).collect::<Vec<_>>())
+            .unwrap_or_else(|| panic!("no job {name} in\n{out}"))
+    };
+    assert_eq!(job("report-29384710"), ["Complete", "1/1", "97s", "9h"]);
+    assert_eq!(job("db-migrate"), ["Failed", "0/1", "3h", "3h"]);
+    assert_eq!(
+        job("backfill-metrics"),
+        ["Running", "0/1", "of", "3", "25m", "25m"]
+    );
+    let out = kubectl(&["get", "cj", "-A"]).ok();
+    assert_eq!(
+        row(&out, "kube-system")[1..],
+        [
+            "etcd-defrag",
+            "30",
+            "2",
+            "*",
+            "*",
+            "0",
+            "Europe/Berlin",
+            "True",
+            "0",
+            "<none>",
+            "12d"
+        ]
+    );
+    let out = kubectl(&["get", "ing"]).ok();
+    assert_eq!(
+        row(&out, "docs")[1..],
+        [
+            "nginx",
+            "docs.example.com,help.example.com,guides.example.com",
+            "+",
+            "1",
+            "more...",
+            "203.0.113.10,203.0.113.11",
+            "80,",
+            "443",
+            "12d"
+        ]
+    );
+    let out = kubectl(&["get", "crd"]).ok();
+    assert!(
+        row(&out, "widgets.example.com")[1].ends_with('Z'),
+        "CREATED AT is RFC 3339:\n{out}"
+    );
+}
+
+#[test]
+fn the_custom_resource_prints_its_own_columns() {
+    let out = kubectl(&["get", "wdg", "-o", "wide"]).ok();
+    assert_eq!(
+        header(&out),
+        [
+            "NAME", "SIZE", "COLOR", "PHASE", "READY", "AGE", "OWNER", "LOAD"
+        ]
+    );
+    assert_eq!(
+        row(&out, "gizmo")[1..],
+        ["3", "blue", "Ready", "true", "2d", "team-shop", "0.75"]
+    );
+    // No status yet: the missing values are empty cells.
+    assert_eq!(row(&out, "doohickey")[1..], ["1", "25m"]);
+    let out = kubectl(&[
+        "get",
+        "Widget.example.com",
+        "-n",
+        "monitoring",
+        "-o",
+        "name",
+    ])
+    .ok();
+    assert_eq!(out, "widget.example.com/dial\n");
+    let crd = kubectl(&["get", "crd", "widgets.example.com", "-o", "json"]).ok();
+    let crd: serde_json::Value = serde_json::from_str(&crd).expect("json");
+    assert_eq!(
+        crd["spec"]["versions"][0]["additionalPrinterColumns"][0]["jsonPath"],
+        ".spec.size"
+    );
+    assert_eq!(crd["status"]["acceptedNames"]["shortNames"][0], "wdg");
+    let resources = kubectl(&["api-resources", "--api-group", "example.com"]).ok();
+    assert_eq!(
+        row(&resources, "widgets")[1..],
+        ["wdg", "example.com/v1", "true", "Widget"]
+    );
+}
+
 #[test]
 fn chunked_get_pages_through_the_same_rows() {
     let whole = kubectl(&["get", "pods", "-A"]).ok();

@@ -23,6 +23,27 @@ use vcli_plugin_kubernetes::KubernetesPlugin;
 pub struct TestHost {
     pub meter: Arc<Meter>,
     pub denied: Mutex<Vec<String>>,
+    /// The one directory the filesystem service is rooted in; none: no files.
+    pub files: Option<PathBuf>,
+}
+
+/// Files below one root, as the host's filesystem service gives them: paths outside it
+/// are refused.
+#[derive(Debug)]
+struct RootedFiles(PathBuf);
+
+impl vcli_plugin_api::FileSystemAccess for RootedFiles {
+    fn resolve(&self, path: &std::path::Path) -> Result<PathBuf, PluginError> {
+        if path.starts_with(&self.0) && !path.components().any(|c| c.as_os_str() == "..") {
+            Ok(path.to_path_buf())
+        } else {
+            Err(PluginError::CapabilityDenied {
+                plugin: "kubernetes".into(),
+                capability: Capability::Filesystem,
+                reason: format!("{} is outside {}", path.display(), self.0.display()),
+            })
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -138,6 +159,11 @@ impl HostServices for TestHost {
         Ok(NetworkService::new(self.meter.clone()))
     }
     fn filesystem(&self, plugin: &str) -> Result<vcli_plugin_api::FileSystemService, PluginError> {
+        if let Some(root) = &self.files {
+            return Ok(vcli_plugin_api::FileSystemService::new(Arc::new(
+                RootedFiles(root.clone()),
+            )));
+        }
         Err(PluginError::CapabilityDenied {
             plugin: plugin.into(),
             capability: Capability::Filesystem,
@@ -246,10 +272,37 @@ impl Env {
 
     /// Starts an emulator with `fixtures` and a plugin configured with `config` (TOML).
     pub async fn with(fixtures: Fixtures, config: &str) -> Env {
+        let config = config.to_owned();
+        Env::with_host(fixtures, |_| (config, TestHost::default())).await
+    }
+
+    /// [`Env::standard`] on a host whose filesystem service is rooted in `DIR/files`, with
+    /// the plugin's `cache_dir` at `DIR/files/cache` (returned second).
+    pub async fn with_files() -> (Env, PathBuf) {
+        let env = Env::with_host(Fixtures::standard(), |dir| {
+            let root = dir.join("files");
+            std::fs::create_dir_all(&root).unwrap();
+            let config = format!("cache_dir = {:?}", root.join("cache").display().to_string());
+            let host = TestHost {
+                files: Some(root),
+                ..TestHost::default()
+            };
+            (config, host)
+        })
+        .await;
+        let cache = env.dir.path().join("files").join("cache");
+        (env, cache)
+    }
+
+    async fn with_host(
+        fixtures: Fixtures,
+        setup: impl FnOnce(&std::path::Path) -> (String, TestHost),
+    ) -> Env {
         let emulator = Emulator::start(fixtures).await.expect("emulator starts");
         let dir = tempfile::tempdir().unwrap();
         let kubeconfig = emulator.write_kubeconfig(dir.path()).unwrap();
-        let host = Arc::new(TestHost::default());
+        let (config, host) = setup(dir.path());
+        let host = Arc::new(host);
         let cancel = CancellationToken::new();
         let plugin = Arc::new(KubernetesPlugin::create());
         let ctx = PluginContext::new(
@@ -363,6 +416,27 @@ pub fn kubectl_failure(env: &Env, args: &[&str]) -> (i32, String) {
     )
 }
 
+/// Runs kubectl against the env's emulator; returns stdout and stderr, panics on failure.
+pub fn run_kubectl_noted(env: &Env, args: &[&str]) -> (String, String) {
+    let out = std::process::Command::new(kubectl())
+        .arg("--kubeconfig")
+        .arg(&env.kubeconfig)
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .output()
+        .expect("kubectl runs");
+    assert!(
+        out.status.success(),
+        "kubectl {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Runs kubectl against the env's emulator; returns stdout, panics on failure.
 pub fn run_kubectl(env: &Env, args: &[&str]) -> String {
     let out = std::process::Command::new(kubectl())
@@ -379,4 +453,23 @@ pub fn run_kubectl(env: &Env, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Panics with the differing lines when vcli's output is not kubectl's, byte for byte.
+pub fn assert_same(what: &str, ours: &str, theirs: &str) {
+    if ours != theirs {
+        let diff: Vec<String> = ours
+            .lines()
+            .zip(theirs.lines())
+            .filter(|(a, b)| a != b)
+            .take(10)
+            .map(|(a, b)| format!("vcli:    {a:?}\nkubectl: {b:?}"))
+            .collect();
+        panic!(
+            "{what}: output differs ({} vs {} lines)\n{}\n--- vcli ---\n{ours}\n--- kubectl ---\n{theirs}",
+            ours.lines().count(),
+            theirs.lines().count(),
+            diff.join("\n")
+        );
+    }
 }
