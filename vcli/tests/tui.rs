@@ -479,6 +479,18 @@ fn palette_runs_commands_with_the_cli_grammar_and_ctrl_c_cancels_them() {
 }
 
 #[test]
+fn pasted_text_lands_on_one_line_in_the_palette() {
+    let mut m = model(80, 24);
+    update(&mut m, key(':'));
+    let effects = update(&mut m, Msg::Paste("steady echo a\nb".into()));
+    assert!(effects.is_empty(), "a pasted newline runs nothing");
+    assert_eq!(m.palette.input, "steady echo a b");
+    update(&mut m, special(Key::Esc));
+    update(&mut m, Msg::Paste("ignored".into()));
+    assert!(m.overlay.is_none());
+}
+
+#[test]
 fn filter_line_reaches_the_view_and_esc_clears_it() {
     let mut m = model(80, 24);
     update(&mut m, key('/'));

@@ -238,10 +238,7 @@ fn terminal_msg(event: TermEvent) -> Option<Msg> {
                 row: mouse.row,
             })
         }
-        TermEvent::Paste(text) => text
-            .chars()
-            .next()
-            .map(|_| Msg::Status("paste is not supported here; type the text".to_owned())),
+        TermEvent::Paste(text) => Some(Msg::Paste(text)),
         _ => None,
     }
 }

@@ -71,6 +71,8 @@ pub enum Msg {
     PluginChanged,
     /// A message for the status line.
     Status(String),
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
 }
 
 /// What `update` asks the runtime to do.

@@ -6,7 +6,9 @@ use std::io::{self, Stdout, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
@@ -45,6 +47,7 @@ impl Screen {
             stdout,
             EnterAlternateScreen,
             EnableMouseCapture,
+            EnableBracketedPaste,
             cursor::Hide
         ) {
             restore();
@@ -73,6 +76,7 @@ pub fn restore() {
         let mut stdout = io::stdout();
         let _ = execute!(
             stdout,
+            DisableBracketedPaste,
             DisableMouseCapture,
             LeaveAlternateScreen,
             cursor::Show

@@ -107,6 +107,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
         Msg::PluginChanged => {}
         Msg::Status(text) => model.status = Some(text),
+        Msg::Paste(text) => paste(model, &text, &mut effects),
     }
     effects.extend(collect_panics(model));
     effects
@@ -371,6 +372,24 @@ fn palette_key(model: &mut Model, press: KeyPress, effects: &mut Vec<Effect>) {
             }
         }
         _ => {}
+    }
+}
+
+/// Pasted text goes where text is being typed: the palette or the filter
+/// line, on one line (a pasted newline must not run a command).
+fn paste(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if matches!(model.overlay, Some(Overlay::Palette)) {
+        model.palette.input.push_str(&text);
+        model.palette.candidates.clear();
+        model.palette.suggestion = None;
+    } else if let Some(line) = &mut model.filter.editing {
+        line.push_str(&text);
+        let line = line.clone();
+        set_filter(model, line, effects);
     }
 }
 
