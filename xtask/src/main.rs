@@ -1,7 +1,9 @@
-//! Project automation: `cargo xtask test` (what CI runs) and `cargo xtask
-//! bench` (the numbers in BENCHMARKS.md).
+//! Project automation: `cargo xtask test` (what CI runs), `cargo xtask
+//! bench` (the numbers in BENCHMARKS.md), and `cargo xtask bundle` (a
+//! custom vcli binary with the plugins asked for).
 
 mod bench;
+mod bundle;
 mod compare;
 mod features;
 
@@ -27,12 +29,29 @@ enum Task {
         #[arg(value_enum, default_value = "all")]
         which: bench::Which,
     },
+    /// Build a custom vcli binary with the plugins asked for, check that it
+    /// links exactly those, and write its lock beside it
+    Bundle(bundle::BundleArgs),
 }
 
-fn main() -> Result<()> {
-    match Cli::parse().command {
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
         Task::Test => test(),
         Task::Bench { which } => bench::run(which),
+        Task::Bundle(args) => {
+            let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+            bundle::run(&args, &format!("cargo xtask {line}"))
+        }
     }
 }
 

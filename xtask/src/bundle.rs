@@ -1,0 +1,288 @@
+//! `cargo xtask bundle`: a custom vcli binary with the plugins asked for.
+//!
+//! 1. plan: resolve every plugin (first-party crates of this repository by
+//!    name or feature alias, registry entries, `--with` directories) and
+//!    refuse, before building anything, what the manifests already show to
+//!    be wrong;
+//! 2. review against the lock beside the output (`--locked`,
+//!    `--accept-capabilities`) and print every plugin's capabilities;
+//! 3. generate a crate under `TARGET/vcli-bundles/` that names each plugin
+//!    crate and calls `vcli::run()`;
+//! 4. build it in the shared target directory (only what changed compiles);
+//! 5. run the binary and compare its own plugin list with the request;
+//! 6. copy it to `--output` and write the lock.
+
+mod build;
+mod generate;
+mod lock;
+mod plan;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use semver::Version;
+use vcli::registry::{Registry, Source};
+
+use plan::{Origin, Planned};
+
+/// The profile the bundle is built with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Profile {
+    /// Optimized, without whole-program LTO: a second bundle links in seconds
+    Release,
+    /// Unoptimized, with the repository's dev settings (shares its debug builds)
+    Dev,
+    /// The stock binary's settings: fat LTO, one codegen unit (smallest, minutes to link)
+    Dist,
+}
+
+impl Profile {
+    fn cargo_name(self) -> &'static str {
+        match self {
+            Profile::Release => "release",
+            Profile::Dev => "dev",
+            Profile::Dist => "dist",
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct BundleArgs {
+    /// Plugins to link, comma-separated: first-party ones by name or feature
+    /// (kubernetes or k8s, prometheus or prom), others from the registry, as
+    /// NAME or NAME@VERSION-REQ
+    #[arg(long, value_delimiter = ',', value_name = "NAME[@REQ],...")]
+    plugins: Vec<String>,
+    /// A plugin crate in a local directory (repeatable)
+    #[arg(long = "with", value_name = "PATH")]
+    with: Vec<PathBuf>,
+    /// A registry of plugin crates: a directory of crates
+    #[arg(long, env = "VCLI_REGISTRY", value_name = "DIR")]
+    registry: Option<String>,
+    /// Where to write the binary; its lock goes beside it, as PATH.lock
+    #[arg(long, short, value_name = "PATH", default_value = "vcli-bundle")]
+    output: PathBuf,
+    /// Hold the bundle to its lock: refuse unpinned sources (--with
+    /// directories, git without a full commit id), a source whose checksum
+    /// changed under the same version, and capabilities grown since the lock
+    #[arg(long)]
+    locked: bool,
+    /// With --locked: accept plugins whose capabilities grew since the lock
+    #[arg(long)]
+    accept_capabilities: bool,
+    /// How to build
+    #[arg(long, value_enum, default_value = "release")]
+    profile: Profile,
+    /// Check the request and the lock, print the plan, build nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Cargo target directory [default: the workspace's]
+    #[arg(long, value_name = "DIR")]
+    target_dir: Option<PathBuf>,
+    /// Let cargo use only what it has downloaded
+    #[arg(long)]
+    offline: bool,
+}
+
+/// The repository's root (this crate's parent directory).
+pub(crate) fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives inside the repository")
+        .to_owned()
+}
+
+/// The workspace's target directory, as cargo sees it (CARGO_TARGET_DIR,
+/// config, or `target/`).
+pub(crate) fn target_dir(root: &Path) -> Result<PathBuf> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let out = std::process::Command::new(&cargo)
+        .args(["metadata", "--no-deps", "--format-version", "1", "--offline"])
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .output()
+        .with_context(|| format!("cannot run {cargo} metadata"))?;
+    if !out.status.success() {
+        bail!(
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        );
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    doc["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .context("cargo metadata names no target directory")
+}
+
+pub(crate) fn run(args: &BundleArgs, command_line: &str) -> Result<()> {
+    let root = repo_root();
+    let api: Version = vcli_plugin_api::API_VERSION.parse()?;
+    let cwd = std::env::current_dir()?;
+    let output = cwd.join(&args.output);
+    if output.is_dir() {
+        bail!(
+            "--output {} is a directory; give the path of the binary to write",
+            output.display()
+        );
+    }
+    let lock_path = lock::path_for(&output);
+
+    // 1. Plan.
+    let first_party = plan::first_party(&root)?;
+    let registry = match &args.registry {
+        Some(location) => Some(Registry::open(location).map_err(|e| {
+            anyhow::anyhow!("cannot bundle: registry {location}: {e}")
+        })?),
+        None => None,
+    };
+    let with: Vec<PathBuf> = args.with.iter().map(|p| cwd.join(p)).collect();
+    let request = plan::Request {
+        specs: &args.plugins,
+        with: &with,
+        registry: registry.as_ref(),
+    };
+    let planned = plan::plan(&request, &first_party, &api).map_err(refused)?;
+
+    // 2. Review against the lock.
+    let planned: Vec<(Planned, String)> = planned
+        .into_iter()
+        .map(|p| {
+            let checksum = match &p.entry.source {
+                Source::Path { path } => vcli::registry::checksum_dir(path)?,
+                Source::CratesIo { checksum, .. } => checksum.clone(),
+                Source::Git { rev, .. } => format!("git:{rev}"),
+            };
+            Ok((p, checksum))
+        })
+        .collect::<Result<_, vcli::registry::RegistryError>>()?;
+    let old_lock = lock::read(&lock_path)?;
+    let review = lock::review(
+        &planned,
+        old_lock.as_ref(),
+        &lock_path,
+        args.locked,
+        args.accept_capabilities,
+    );
+    print_plan(&planned, &review.grown, old_lock.is_some());
+    if !review.refusals.is_empty() {
+        return Err(refused(review.refusals));
+    }
+    let new_lock = lock::Lock {
+        format: 1,
+        vcli: vcli_version(&root)?,
+        plugin_api: api.to_string(),
+        plugins: planned
+            .iter()
+            .map(|(p, checksum)| lock::locked(p, checksum))
+            .collect(),
+    };
+    let planned: Vec<Planned> = planned.into_iter().map(|(p, _)| p).collect();
+    if args.dry_run {
+        eprintln!("bundle: --dry-run: nothing built");
+        return Ok(());
+    }
+
+    // 3. Generate.
+    let target = match &args.target_dir {
+        Some(t) => cwd.join(t),
+        None => target_dir(&root)?,
+    };
+    let bundles = target.join("vcli-bundles");
+    let generated = generate::generate(
+        &generate::Setup {
+            root: &root,
+            bundles: &bundles,
+            output: &output,
+            command_line,
+        },
+        &planned,
+    )?;
+
+    // 4. Build.
+    let (packages, _metadata) = build::count_packages(&generated.manifest, args.offline)?;
+    let exe = build::build(&build::Build {
+        manifest: &generated.manifest,
+        target_dir: &target,
+        profile: args.profile.cargo_name(),
+        bin: &generated.name,
+        offline: args.offline,
+        packages,
+    })?;
+
+    // 5. Verify.
+    let config = generated.dir.join("empty-config.toml");
+    std::fs::write(&config, "")?;
+    build::verify(&exe, &planned, &api.to_string(), &config)?;
+
+    // 6. Install.
+    if let Some(parent) = output.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    let partial = output.with_extension("partial");
+    std::fs::copy(&exe, &partial)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    std::fs::rename(&partial, &output)
+        .with_context(|| format!("cannot write {}", output.display()))?;
+    lock::write(&lock_path, &new_lock)?;
+    eprintln!(
+        "bundle: wrote {} ({}) and {}",
+        args.output.display(),
+        planned
+            .iter()
+            .map(|p| format!("{} {}", p.entry.name, p.entry.version))
+            .collect::<Vec<_>>()
+            .join(", "),
+        lock_path.display()
+    );
+    Ok(())
+}
+
+fn refused(refusals: Vec<String>) -> anyhow::Error {
+    anyhow::anyhow!("cannot bundle:\n  - {}", refusals.join("\n  - "))
+}
+
+fn vcli_version(root: &Path) -> Result<String> {
+    let entry: toml::Table = std::fs::read_to_string(root.join("vcli/Cargo.toml"))?.parse()?;
+    entry
+        .get("package")
+        .and_then(|p| p.get("version"))
+        .and_then(toml::Value::as_str)
+        .map(str::to_owned)
+        .context("vcli/Cargo.toml has no package.version")
+}
+
+/// Every plugin with its version, origin and capabilities; capabilities new
+/// since the lock are marked.
+fn print_plan(planned: &[(Planned, String)], grown: &[Vec<vcli_plugin_api::Capability>], had_lock: bool) {
+    eprintln!("bundle: {} plugin(s), with the capabilities each needs:", planned.len());
+    for ((p, _), grown) in planned.iter().zip(grown) {
+        let caps: Vec<String> = p
+            .entry
+            .capabilities
+            .iter()
+            .map(|c| {
+                if had_lock && grown.contains(c) {
+                    format!("{c} (new since the lock)")
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
+        let origin = match &p.origin {
+            Origin::FirstParty { alias } => format!("first-party, feature {alias}"),
+            other => other.to_string(),
+        };
+        eprintln!(
+            "  {} {} ({origin}): {}",
+            p.entry.name,
+            p.entry.version,
+            if caps.is_empty() {
+                "no capabilities".to_owned()
+            } else {
+                caps.join(", ")
+            }
+        );
+    }
+}
