@@ -68,7 +68,9 @@ impl Source {
     pub fn is_pinned(&self) -> bool {
         match self {
             Source::CratesIo { checksum, .. } => checksum_problem(checksum).is_none(),
-            Source::Git { rev, .. } => rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()),
+            Source::Git { rev, .. } => {
+                rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit())
+            }
             Source::Path { .. } => false,
         }
     }
@@ -493,9 +495,15 @@ mod tests {
         let api = Version::new(1, 0, 0);
         let r = registry();
         let any = VersionReq::STAR;
-        assert_eq!(r.resolve("hello", &any, &api).unwrap().version.to_string(), "0.2.0");
+        assert_eq!(
+            r.resolve("hello", &any, &api).unwrap().version.to_string(),
+            "0.2.0"
+        );
         let old = VersionReq::parse("=0.1.0").unwrap();
-        assert_eq!(r.resolve("hello", &old, &api).unwrap().version.to_string(), "0.1.0");
+        assert_eq!(
+            r.resolve("hello", &old, &api).unwrap().version.to_string(),
+            "0.1.0"
+        );
     }
 
     #[test]
@@ -503,7 +511,10 @@ mod tests {
         let api = Version::new(1, 0, 0);
         let r = registry();
         let e = r.resolve("helo", &VersionReq::STAR, &api).unwrap_err();
-        assert_eq!(e.to_string(), "unknown plugin \"helo\"; did you mean \"hello\"?");
+        assert_eq!(
+            e.to_string(),
+            "unknown plugin \"helo\"; did you mean \"hello\"?"
+        );
         let e = r
             .resolve("hello", &VersionReq::parse("^0.9").unwrap(), &api)
             .unwrap_err();

@@ -97,7 +97,13 @@ pub(crate) fn repo_root() -> PathBuf {
 pub(crate) fn target_dir(root: &Path) -> Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let out = std::process::Command::new(&cargo)
-        .args(["metadata", "--no-deps", "--format-version", "1", "--offline"])
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
         .arg("--manifest-path")
         .arg(root.join("Cargo.toml"))
         .output()
@@ -131,9 +137,10 @@ pub(crate) fn run(args: &BundleArgs, command_line: &str) -> Result<()> {
     // 1. Plan.
     let first_party = plan::first_party(&root)?;
     let registry = match &args.registry {
-        Some(location) => Some(Registry::open(location).map_err(|e| {
-            anyhow::anyhow!("cannot bundle: registry {location}: {e}")
-        })?),
+        Some(location) => Some(
+            Registry::open(location)
+                .map_err(|e| anyhow::anyhow!("cannot bundle: registry {location}: {e}"))?,
+        ),
         None => None,
     };
     let with: Vec<PathBuf> = args.with.iter().map(|p| cwd.join(p)).collect();
@@ -221,8 +228,7 @@ pub(crate) fn run(args: &BundleArgs, command_line: &str) -> Result<()> {
             .with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let partial = output.with_extension("partial");
-    std::fs::copy(&exe, &partial)
-        .with_context(|| format!("cannot write {}", partial.display()))?;
+    std::fs::copy(&exe, &partial).with_context(|| format!("cannot write {}", partial.display()))?;
     std::fs::rename(&partial, &output)
         .with_context(|| format!("cannot write {}", output.display()))?;
     lock::write(&lock_path, &new_lock)?;
@@ -255,8 +261,15 @@ fn vcli_version(root: &Path) -> Result<String> {
 
 /// Every plugin with its version, origin and capabilities; capabilities new
 /// since the lock are marked.
-fn print_plan(planned: &[(Planned, String)], grown: &[Vec<vcli_plugin_api::Capability>], had_lock: bool) {
-    eprintln!("bundle: {} plugin(s), with the capabilities each needs:", planned.len());
+fn print_plan(
+    planned: &[(Planned, String)],
+    grown: &[Vec<vcli_plugin_api::Capability>],
+    had_lock: bool,
+) {
+    eprintln!(
+        "bundle: {} plugin(s), with the capabilities each needs:",
+        planned.len()
+    );
     for ((p, _), grown) in planned.iter().zip(grown) {
         let caps: Vec<String> = p
             .entry

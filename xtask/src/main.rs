@@ -6,6 +6,7 @@ mod bench;
 mod bundle;
 mod compare;
 mod features;
+mod new_plugin;
 
 use std::process::Command;
 
@@ -32,6 +33,9 @@ enum Task {
     /// Build a custom vcli binary with the plugins asked for, check that it
     /// links exactly those, and write its lock beside it
     Bundle(bundle::BundleArgs),
+    /// Create an out-of-tree plugin crate: one command, a health check, a
+    /// view, [package.metadata.vcli] and tests
+    NewPlugin(new_plugin::NewPluginArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -52,6 +56,7 @@ fn run(cli: Cli) -> Result<()> {
             let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
             bundle::run(&args, &format!("cargo xtask {line}"))
         }
+        Task::NewPlugin(args) => new_plugin::run(&args),
     }
 }
 

@@ -110,7 +110,10 @@ fn read_crate_if_plugin(dir: &Path) -> Result<Option<Entry>, RegistryError> {
     let name = str_key(vcli, "package.metadata.vcli.name", "name")
         .map_err(&malformed)?
         .ok_or_else(|| {
-            malformed("package.metadata.vcli.name is missing: the plugin's name, e.g. `name = \"hello\"`".to_owned())
+            malformed(
+                "package.metadata.vcli.name is missing: the plugin's name, e.g. `name = \"hello\"`"
+                    .to_owned(),
+            )
         })?;
     if let Some(problem) = crate::catalog::name_problem(&name) {
         return Err(malformed(format!("package.metadata.vcli.name: {problem}")));
@@ -206,9 +209,8 @@ fn api_requirement(manifest: &Table, workspace: &Workspace) -> Result<VersionReq
     };
     match requirement {
         None => Ok(VersionReq::STAR),
-        Some(req) => VersionReq::parse(req).map_err(|e| {
-            format!("dependencies.{key}: {req:?} is not a version requirement: {e}")
-        }),
+        Some(req) => VersionReq::parse(req)
+            .map_err(|e| format!("dependencies.{key}: {req:?} is not a version requirement: {e}")),
     }
 }
 
@@ -245,11 +247,10 @@ fn read_toml(path: &Path) -> Result<Table, RegistryError> {
         path: path.to_owned(),
         source,
     })?;
-    text.parse::<Table>()
-        .map_err(|e| RegistryError::Malformed {
-            path: path.to_owned(),
-            problem: e.to_string().trim_end().to_owned(),
-        })
+    text.parse::<Table>().map_err(|e| RegistryError::Malformed {
+        path: path.to_owned(),
+        problem: e.to_string().trim_end().to_owned(),
+    })
 }
 
 /// The manifest of the workspace a crate belongs to, read only when an
@@ -384,12 +385,18 @@ api = { package = "vcli-plugin-api", version = "^2" }
     fn malformed_keys_are_named() {
         let dir = temp();
         let cases = [
-            ("[package.metadata.vcli]\nname = \"Bad_Name\"", "package.metadata.vcli.name"),
+            (
+                "[package.metadata.vcli]\nname = \"Bad_Name\"",
+                "package.metadata.vcli.name",
+            ),
             (
                 "[package.metadata.vcli]\nname = \"ok\"\ncapabilities = [\"telepathy\"]",
                 "unknown capability \"telepathy\"",
             ),
-            ("[package.metadata.vcli]\ntags = []", "package.metadata.vcli.name is missing"),
+            (
+                "[package.metadata.vcli]\ntags = []",
+                "package.metadata.vcli.name is missing",
+            ),
         ];
         for (table, expected) in cases {
             write(

@@ -15,10 +15,28 @@ use super::plan::{Origin, Planned};
 
 fn cargo() -> Command {
     let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
-    // `cargo xtask` runs under cargo: nothing of that run's environment may
-    // steer the bundle's build.
-    for var in ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR", "CARGO_MANIFEST_DIR"] {
-        command.env_remove(var);
+    // `cargo xtask` runs under `cargo run` (and its tests under `cargo
+    // test`), which set variables about the crate being run. Build scripts
+    // that watch one (ring's watch CARGO_PKG_NAME) would see it change and
+    // rebuild, so none reaches the bundle's build; the target directory is
+    // passed explicitly.
+    for (var, _) in std::env::vars_os() {
+        let var = var.to_string_lossy();
+        if var.starts_with("CARGO_PKG_")
+            || var.starts_with("CARGO_MANIFEST_")
+            || var.starts_with("CARGO_BIN_")
+            || var.starts_with("CARGO_CRATE_")
+            || matches!(
+                &*var,
+                "CARGO_PRIMARY_PACKAGE"
+                    | "CARGO_TARGET_TMPDIR"
+                    | "CARGO_RUSTC_CURRENT_DIR"
+                    | "CARGO_TARGET_DIR"
+                    | "CARGO_BUILD_TARGET_DIR"
+            )
+        {
+            command.env_remove(&*var);
+        }
     }
     command
 }
@@ -29,7 +47,13 @@ fn cargo() -> Command {
 pub(crate) fn count_packages(manifest: &Path, offline: bool) -> Result<(u64, Value)> {
     let host = rustc_host()?;
     let mut command = cargo();
-    command.args(["metadata", "--format-version", "1", "--filter-platform", &host]);
+    command.args([
+        "metadata",
+        "--format-version",
+        "1",
+        "--filter-platform",
+        &host,
+    ]);
     command.arg("--manifest-path").arg(manifest);
     if offline {
         command.arg("--offline");
@@ -106,8 +130,10 @@ pub(crate) fn build(b: &Build<'_>) -> Result<PathBuf> {
     );
     let bar = ProgressBar::new(b.packages.max(1));
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}")
-            .expect("a valid template"),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}",
+        )
+        .expect("a valid template"),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     let mut executable = None;
@@ -122,7 +148,10 @@ pub(crate) fn build(b: &Build<'_>) -> Result<PathBuf> {
             continue;
         }
         let kinds = &message["target"]["kind"];
-        if kinds.as_array().is_some_and(|k| k.iter().any(|k| k == "custom-build")) {
+        if kinds
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k == "custom-build"))
+        {
             continue;
         }
         let name = message["target"]["name"].as_str().unwrap_or("?");

@@ -172,7 +172,10 @@ fn profiles(root: &Path, planned: &[Planned]) -> Result<String> {
     );
     let restore = |profile: &mut toml::Table| {
         let base = profile.clone();
-        let Some(packages) = profile.get_mut("package").and_then(toml::Value::as_table_mut) else {
+        let Some(packages) = profile
+            .get_mut("package")
+            .and_then(toml::Value::as_table_mut)
+        else {
             return;
         };
         let Some(star) = packages.get("*").and_then(toml::Value::as_table).cloned() else {

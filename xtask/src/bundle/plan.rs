@@ -72,8 +72,8 @@ pub(crate) struct FirstParty {
 /// exactly one optional dependency on a path crate of this workspace.
 pub(crate) fn first_party(root: &Path) -> Result<Vec<FirstParty>> {
     let read = |path: PathBuf| -> Result<toml::Table> {
-        let text =
-            std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         text.parse::<toml::Table>()
             .with_context(|| format!("{} is not valid TOML", path.display()))
     };
