@@ -126,9 +126,9 @@ impl Entry {
         } else {
             Err(RegistryError::IncompatibleApi {
                 name: self.name.clone(),
-                version: self.version.clone(),
+                version: self.version.to_string(),
                 requirement: self.api_requirement.to_string(),
-                api: api.clone(),
+                api: api.to_string(),
                 compatible: Vec::new(),
             })
         }
@@ -188,7 +188,7 @@ pub enum RegistryError {
     #[error(
         "plugin {name:?} {version} requires vcli-plugin-api {requirement}, but this host provides {api}; {}",
         if compatible.is_empty() {
-            format!("no version of {name} builds against API {api}: update vcli, or ask the plugin's authors for a release for API {}.x", api.major)
+            format!("no version of {name} builds against API {api}: update vcli, or ask the plugin's authors for a release for API {}.x", api.split('.').next().unwrap_or(api))
         } else {
             format!("versions built for this API: {}", join(compatible))
         }
@@ -197,11 +197,11 @@ pub enum RegistryError {
         /// The plugin.
         name: String,
         /// Its version.
-        version: Version,
+        version: String,
         /// What it requires.
         requirement: String,
         /// What the host provides.
-        api: Version,
+        api: String,
         /// Versions of the plugin that this host's API meets, oldest first.
         compatible: Vec<Version>,
     },
@@ -345,26 +345,17 @@ impl Registry {
         {
             return Ok(entry);
         }
-        match newest.check_api(api) {
-            Err(RegistryError::IncompatibleApi {
-                name,
-                version,
-                requirement,
-                api,
-                ..
-            }) => Err(RegistryError::IncompatibleApi {
-                name,
-                version,
-                requirement,
-                api: api.clone(),
-                compatible: versions
-                    .iter()
-                    .filter(|e| e.api_requirement.matches(&api))
-                    .map(|e| e.version.clone())
-                    .collect(),
-            }),
-            _ => unreachable!("no matching version builds against this API"),
-        }
+        Err(RegistryError::IncompatibleApi {
+            name: newest.name.clone(),
+            version: newest.version.to_string(),
+            requirement: newest.api_requirement.to_string(),
+            api: api.to_string(),
+            compatible: versions
+                .iter()
+                .filter(|e| e.api_requirement.matches(api))
+                .map(|e| e.version.clone())
+                .collect(),
+        })
     }
 }
 
@@ -568,7 +559,7 @@ mod tests {
     fn closest_names() {
         let known = ["kubernetes", "prometheus", "k8s", "prom"];
         assert_eq!(closest("kubernets", known), ["kubernetes"]);
-        assert_eq!(closest("prometheu", known), ["prometheus"]);
+        assert_eq!(closest("prometheu", known), ["prometheus", "prom"]);
         assert!(closest("zzzzzz", known).is_empty());
     }
 }

@@ -75,11 +75,35 @@ fn test() -> Result<()> {
     features::check()
 }
 
+/// A cargo command without the variables `cargo run` (and `cargo test`)
+/// set about the crate being run: build scripts that watch one (ring's
+/// watch CARGO_PKG_NAME) would see it differ from a build started in a
+/// shell and rebuild, with everything above them.
+pub(crate) fn cargo_command() -> Command {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new(cargo);
+    for (var, _) in std::env::vars_os() {
+        let var = var.to_string_lossy();
+        if var.starts_with("CARGO_PKG_")
+            || var.starts_with("CARGO_MANIFEST_")
+            || var.starts_with("CARGO_BIN_")
+            || var.starts_with("CARGO_CRATE_")
+            || matches!(
+                &*var,
+                "CARGO_PRIMARY_PACKAGE" | "CARGO_TARGET_TMPDIR" | "CARGO_RUSTC_CURRENT_DIR"
+            )
+        {
+            command.env_remove(&*var);
+        }
+    }
+    command
+}
+
 /// Runs cargo with `args`, inheriting stdio, and fails if it fails.
 pub(crate) fn cargo(args: &[&str]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("$ cargo {}", args.join(" "));
-    let status = Command::new(&cargo)
+    let status = cargo_command()
         .args(args)
         .status()
         .with_context(|| format!("cannot run {cargo}"))?;
@@ -93,7 +117,7 @@ pub(crate) fn cargo(args: &[&str]) -> Result<()> {
 pub(crate) fn cargo_output(args: &[&str]) -> Result<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("$ cargo {}", args.join(" "));
-    let output = Command::new(&cargo)
+    let output = cargo_command()
         .args(args)
         .stderr(std::process::Stdio::inherit())
         .output()

@@ -14,30 +14,10 @@ use serde_json::Value;
 use super::plan::{Origin, Planned};
 
 fn cargo() -> Command {
-    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
-    // `cargo xtask` runs under `cargo run` (and its tests under `cargo
-    // test`), which set variables about the crate being run. Build scripts
-    // that watch one (ring's watch CARGO_PKG_NAME) would see it change and
-    // rebuild, so none reaches the bundle's build; the target directory is
-    // passed explicitly.
-    for (var, _) in std::env::vars_os() {
-        let var = var.to_string_lossy();
-        if var.starts_with("CARGO_PKG_")
-            || var.starts_with("CARGO_MANIFEST_")
-            || var.starts_with("CARGO_BIN_")
-            || var.starts_with("CARGO_CRATE_")
-            || matches!(
-                &*var,
-                "CARGO_PRIMARY_PACKAGE"
-                    | "CARGO_TARGET_TMPDIR"
-                    | "CARGO_RUSTC_CURRENT_DIR"
-                    | "CARGO_TARGET_DIR"
-                    | "CARGO_BUILD_TARGET_DIR"
-            )
-        {
-            command.env_remove(&*var);
-        }
-    }
+    let mut command = crate::cargo_command();
+    // The target directory is passed explicitly.
+    command.env_remove("CARGO_TARGET_DIR");
+    command.env_remove("CARGO_BUILD_TARGET_DIR");
     command
 }
 
