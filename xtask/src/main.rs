@@ -22,7 +22,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Format check, clippy, every test, and the feature-selection check
+    /// Format check, clippy, every test, the feature-selection check, and
+    /// the bundle builds
     Test,
     /// Benchmarks: criterion suites and whole-command comparisons
     Bench {
@@ -72,7 +73,18 @@ fn test() -> Result<()> {
     ])?;
     cargo(&["test", "--workspace", "--all-targets"])?;
     cargo(&["test", "--workspace", "--doc"])?;
-    features::check()
+    features::check()?;
+    // Bundle builds last: the feature check's final build (the stock
+    // binary's features) left most of what a debug bundle compiles.
+    cargo(&[
+        "test",
+        "--package",
+        "xtask",
+        "--test",
+        "bundle_build",
+        "--",
+        "--ignored",
+    ])
 }
 
 /// A cargo command without the variables `cargo run` (and `cargo test`)
