@@ -26,6 +26,12 @@
 
 pub mod local;
 
+/// The plugin guide, `docs/plugin-guide.md`: its code blocks are compiled
+/// as this crate's doctests (vcli's dependencies give them tokio).
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/plugin-guide.md")]
+pub struct PluginGuide;
+
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
