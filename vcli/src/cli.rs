@@ -6,6 +6,7 @@ mod args;
 mod host;
 mod output;
 mod plugin;
+mod registry;
 mod sandbox;
 mod table;
 
@@ -172,6 +173,7 @@ fn dispatch(
             args::HostCommand::Version { json } => host::version(catalog, json),
             args::HostCommand::Completions { shell } => host::completions(catalog, shell),
             args::HostCommand::Man => host::man(catalog),
+            args::HostCommand::Registry(command) => registry::run(&load_config()?, command),
             args::HostCommand::Policy(args::PolicyCommand::Check { file }) => {
                 let config = match file {
                     Some(path) => Config::load(Some(&path))?,

@@ -24,6 +24,8 @@
 //! vcli-plugin-api = "1"              # the API requirement
 //! ```
 
+pub mod http;
+pub mod index;
 pub mod local;
 
 /// The plugin guide, `docs/plugin-guide.md`: its code blocks are compiled
@@ -246,20 +248,46 @@ fn join(versions: &[Version]) -> String {
 pub struct Registry {
     location: String,
     entries: Vec<Entry>,
+    origin: Option<http::Origin>,
+    warning: Option<String>,
 }
 
 impl Registry {
-    /// Opens the registry at `location`: a directory of plugin crates.
+    /// Opens the registry at `location` with the default cache behaviour.
     ///
     /// # Errors
     ///
-    /// A directory that cannot be read, a malformed plugin crate in it, or a
-    /// URL (the HTTP backend is not built yet).
+    /// See [`Registry::open_with`].
     pub fn open(location: &str) -> Result<Registry, RegistryError> {
+        Registry::open_with(location, http::Options::default(), None)
+    }
+
+    /// Opens the registry at `location`: the URL of an index (`http://`,
+    /// `https://`), read through the cache in `cache` (default: the XDG cache
+    /// directory) as `options` say, or a directory of plugin crates.
+    ///
+    /// # Errors
+    ///
+    /// A directory that cannot be read or holds a malformed plugin crate; an
+    /// index that cannot be fetched (and is not cached) or is malformed.
+    pub fn open_with(
+        location: &str,
+        options: http::Options,
+        cache: Option<&Path>,
+    ) -> Result<Registry, RegistryError> {
         if location.starts_with("http://") || location.starts_with("https://") {
-            return Err(RegistryError::Unsupported(format!(
-                "registry {location}: HTTP registries are not supported yet; use a directory of plugin crates"
-            )));
+            let default_cache = http::cache_dir();
+            let cache = cache.or(default_cache.as_deref()).ok_or_else(|| {
+                RegistryError::Unsupported(
+                    "no cache directory for registry indexes (set XDG_CACHE_HOME or HOME)"
+                        .to_owned(),
+                )
+            })?;
+            let fetched = http::fetch(location, cache, options)?;
+            let mut registry = Registry::from_entries(location, fetched.index.entries);
+            registry.origin = Some(fetched.origin);
+            registry.warning = fetched.warning;
+            return Ok(registry);
         }
         let dir = Path::new(location);
         Ok(Registry::from_entries(location, local::scan(dir)?))
@@ -271,7 +299,19 @@ impl Registry {
         Registry {
             location: location.into(),
             entries,
+            origin: None,
+            warning: None,
         }
+    }
+
+    /// Where an HTTP registry's index came from (none for a directory).
+    pub fn origin(&self) -> Option<http::Origin> {
+        self.origin
+    }
+
+    /// What to tell the user about the index (a stale copy, skipped entries).
+    pub fn warning(&self) -> Option<&str> {
+        self.warning.as_deref()
     }
 
     /// Where the registry was read from.
@@ -396,6 +436,14 @@ pub fn checksum_problem(checksum: &str) -> Option<String> {
             "checksum {checksum:?} is not \"sha256:\" followed by 64 hex digits"
         )),
     }
+}
+
+/// The sha256 of `bytes`, written `sha256:HEX` (a `.crate` file's checksum,
+/// as crates.io's index and Cargo.lock give it in hex).
+pub fn checksum_bytes(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
 }
 
 /// The sha256 of a crate's source directory: every file's path (relative,

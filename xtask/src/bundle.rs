@@ -56,8 +56,9 @@ pub(crate) struct BundleArgs {
     /// A plugin crate in a local directory (repeatable)
     #[arg(long = "with", value_name = "PATH")]
     with: Vec<PathBuf>,
-    /// A registry of plugin crates: a directory of crates
-    #[arg(long, env = "VCLI_REGISTRY", value_name = "DIR")]
+    /// A registry: a directory of plugin crates, or the URL of an index
+    /// (cached for an hour under the XDG cache directory)
+    #[arg(long, env = "VCLI_REGISTRY", value_name = "DIR|URL")]
     registry: Option<String>,
     /// Where to write the binary; its lock goes beside it, as PATH.lock
     #[arg(long, short, value_name = "PATH", default_value = "vcli-bundle")]
@@ -79,7 +80,7 @@ pub(crate) struct BundleArgs {
     /// Cargo target directory [default: the workspace's]
     #[arg(long, value_name = "DIR")]
     target_dir: Option<PathBuf>,
-    /// Let cargo use only what it has downloaded
+    /// Use only what is downloaded: cargo's crates, the registry's cached index
     #[arg(long)]
     offline: bool,
 }
@@ -208,6 +209,7 @@ pub(crate) fn run(args: &BundleArgs, command_line: &str) -> Result<()> {
 
     // 4. Build.
     let (packages, _metadata) = build::count_packages(&generated.manifest, args.offline)?;
+    verify_checksums(&generated.dir.join("Cargo.lock"), &planned)?;
     let exe = build::build(&build::Build {
         manifest: &generated.manifest,
         target_dir: &target,
@@ -243,6 +245,62 @@ pub(crate) fn run(args: &BundleArgs, command_line: &str) -> Result<()> {
         lock_path.display()
     );
     Ok(())
+}
+
+/// A crates.io plugin must resolve to the `.crate` file the registry's index
+/// names: its checksum in the bundle's `Cargo.lock` (which cargo verifies
+/// against the download) must be the index's.
+fn verify_checksums(cargo_lock: &Path, planned: &[Planned]) -> Result<()> {
+    let wanted: Vec<(&Planned, &str)> = planned
+        .iter()
+        .filter_map(|p| match &p.entry.source {
+            Source::CratesIo { checksum, .. } => Some((p, checksum.as_str())),
+            _ => None,
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let lock: toml::Table = std::fs::read_to_string(cargo_lock)
+        .with_context(|| format!("cannot read {}", cargo_lock.display()))?
+        .parse()
+        .with_context(|| format!("{} is not TOML", cargo_lock.display()))?;
+    let packages = lock
+        .get("package")
+        .and_then(toml::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut refusals = Vec::new();
+    for (p, checksum) in wanted {
+        let found = packages.iter().find(|pkg| {
+            pkg.get("name").and_then(toml::Value::as_str) == Some(p.entry.package.as_str())
+                && pkg.get("version").and_then(toml::Value::as_str)
+                    == Some(p.entry.version.to_string().as_str())
+                && pkg
+                    .get("source")
+                    .and_then(toml::Value::as_str)
+                    .is_some_and(|s| s.contains("crates.io"))
+        });
+        let locked = found
+            .and_then(|pkg| pkg.get("checksum"))
+            .and_then(toml::Value::as_str)
+            .map(|c| format!("sha256:{c}"));
+        if locked.as_deref() != Some(checksum) {
+            refusals.push(format!(
+                "plugin {:?} {}: the checksum of {} {} on crates.io is {}, but the registry's index says {checksum}; the index or the crate was tampered with: do not use this version, and tell the registry's maintainers",
+                p.entry.name,
+                p.entry.version,
+                p.entry.package,
+                p.entry.version,
+                locked.as_deref().unwrap_or("unknown (not resolved from crates.io)")
+            ));
+        }
+    }
+    if refusals.is_empty() {
+        Ok(())
+    } else {
+        Err(refused(refusals))
+    }
 }
 
 fn refused(refusals: Vec<String>) -> anyhow::Error {
@@ -297,5 +355,58 @@ fn print_plan(
                 caps.join(", ")
             }
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vcli::registry::Entry;
+
+    use super::*;
+
+    fn planned(checksum: &str) -> Planned {
+        Planned {
+            entry: Entry {
+                name: "hello".to_owned(),
+                package: "vcli-plugin-hello".to_owned(),
+                version: Version::new(0, 2, 0),
+                description: String::new(),
+                tags: Vec::new(),
+                command: None,
+                api_requirement: "^1".parse().unwrap(),
+                capabilities: Vec::new(),
+                source: Source::CratesIo {
+                    version: Version::new(0, 2, 0),
+                    checksum: checksum.to_owned(),
+                },
+            },
+            origin: Origin::Registry {
+                location: "https://example.invalid/index.json".to_owned(),
+            },
+            asked: "hello".to_owned(),
+        }
+    }
+
+    #[test]
+    fn crates_io_checksums_must_match_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("Cargo.lock");
+        let sum = "ab".repeat(32);
+        std::fs::write(
+            &lock,
+            format!(
+                "version = 4\n\n[[package]]\nname = \"vcli-plugin-hello\"\nversion = \"0.2.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{sum}\"\n"
+            ),
+        )
+        .unwrap();
+        verify_checksums(&lock, &[planned(&format!("sha256:{sum}"))]).unwrap();
+        let e = verify_checksums(&lock, &[planned(&format!("sha256:{}", "cd".repeat(32)))])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("the checksum of vcli-plugin-hello 0.2.0 on crates.io is sha256:abab"),
+            "{e}"
+        );
+        assert!(e.contains("do not use this version"), "{e}");
     }
 }
