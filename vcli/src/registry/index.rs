@@ -242,7 +242,7 @@ mod tests {
         assert!(e("<html>").contains("not a registry index"));
         assert!(e("{\"plugins\": []}").contains("no \"schema\""));
         assert!(e("{\"schema\": 9, \"plugins\": []}").contains("newer than this vcli"));
-        let bad = hello("0.1.0").replace("\"0.1.0\", \"api", "\"one\", \"api");
+        let bad = hello("0.1.0").replacen("\"version\": \"0.1.0\"", "\"version\": \"one\"", 1);
         assert!(
             e(&doc(&bad)).contains("plugins[0] (hello)"),
             "{}",
