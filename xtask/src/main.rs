@@ -74,6 +74,21 @@ fn test() -> Result<()> {
     cargo(&["test", "--workspace", "--all-targets"])?;
     cargo(&["test", "--workspace", "--doc"])?;
     features::check()?;
+    // The crates to publish package (a full verification, which builds them
+    // again from their packages, is `cargo package` without the flag).
+    cargo(&[
+        "package",
+        "--no-verify",
+        "--allow-dirty",
+        "--package",
+        "vcli-plugin-api",
+        "--package",
+        "vcli-plugin-kubernetes",
+        "--package",
+        "vcli-plugin-prometheus",
+        "--package",
+        "vcli",
+    ])?;
     // Bundle builds last: the feature check's final build (the stock
     // binary's features) left most of what a debug bundle compiles.
     cargo(&[
