@@ -435,4 +435,24 @@ api = { package = "vcli-plugin-api", version = "^2" }
         );
         assert!(k8s.capabilities.contains(&Capability::KubernetesApi));
     }
+
+    /// What a registry reads from a first-party crate's manifest is what
+    /// its linked plugin says (bundles check the same of every plugin).
+    #[test]
+    #[cfg(all(feature = "k8s", feature = "prom"))]
+    fn first_party_manifests_say_what_their_plugins_say() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for dir in ["plugins/kubernetes", "plugins/prometheus"] {
+            let entry = read_crate(&root.join(dir)).unwrap();
+            let linked = vcli_plugin_api::registrations()
+                .into_iter()
+                .find(|r| r.metadata().name == entry.name)
+                .unwrap_or_else(|| panic!("{} is linked", entry.name));
+            let meta = linked.metadata();
+            assert_eq!(entry.version.to_string(), meta.version, "{dir}");
+            assert_eq!(entry.command.as_deref(), meta.command, "{dir}");
+            assert_eq!(entry.capabilities, meta.capabilities, "{dir}");
+            assert_eq!(entry.tags, meta.tags, "{dir}");
+        }
+    }
 }
