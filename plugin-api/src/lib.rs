@@ -93,6 +93,8 @@ mod lifecycle;
 mod metadata;
 mod plugin;
 mod registration;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod view;
 
 pub use async_trait::async_trait;

@@ -6,6 +6,7 @@ pub(crate) mod args;
 mod host;
 mod output;
 pub(crate) mod plugin;
+mod registry;
 pub(crate) mod sandbox;
 mod table;
 
@@ -190,6 +191,7 @@ fn dispatch(
             args::HostCommand::Completions { shell } => host::completions(catalog, shell),
             args::HostCommand::Man => host::man(catalog),
             args::HostCommand::Tui => crate::tui::run(load_config()?, catalog),
+            args::HostCommand::Registry(command) => registry::run(&load_config()?, command),
             args::HostCommand::Policy(args::PolicyCommand::Check { file }) => {
                 let config = match file {
                     Some(path) => Config::load(Some(&path))?,

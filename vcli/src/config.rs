@@ -195,11 +195,21 @@ impl Default for PluginSettings {
     }
 }
 
+/// `[registry]`: where `vcli registry` finds plugin source crates.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistrySettings {
+    /// A directory of plugin crates or the URL of an index; `--registry`
+    /// and `VCLI_REGISTRY` override it.
+    pub url: Option<String>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct FileSchema {
     manager: ManagerSettings,
     policy: crate::policy::GlobalPolicy,
+    registry: RegistrySettings,
     plugins: BTreeMap<toml::Spanned<String>, PluginSettings>,
     tui: crate::tui::RawTuiSettings,
 }
@@ -216,6 +226,8 @@ pub struct Config {
     pub policy: crate::policy::GlobalPolicy,
     /// `[tui]`.
     pub tui: crate::tui::TuiSettings,
+    /// `[registry]`.
+    pub registry: RegistrySettings,
     plugins: BTreeMap<String, (PluginSettings, usize)>,
 }
 
@@ -315,6 +327,7 @@ impl Config {
             manager: schema.manager,
             policy: schema.policy,
             tui,
+            registry: schema.registry,
             plugins,
         })
     }

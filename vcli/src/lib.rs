@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod manager;
 pub mod policy;
+pub mod registry;
 pub mod sandbox;
 pub mod tui;
 

@@ -27,6 +27,9 @@ pub(crate) enum Which {
     /// time to first line, table and JSON (`VCLI_BENCH_VCLI=PATH` measures
     /// another build)
     PromLarge,
+    /// new-plugin, its tests and a release bundle with it (warm), then a
+    /// second bundle that adds one plugin
+    Bundle,
 }
 
 pub(crate) fn run(which: Which) -> Result<()> {
@@ -36,7 +39,8 @@ pub(crate) fn run(which: Which) -> Result<()> {
             startup()?;
             commands(true, true)?;
             tui::run()?;
-            prom_large()
+            prom_large()?;
+            bundle()
         }
         Which::Manager => manager(),
         Which::Startup => startup(),
@@ -44,6 +48,7 @@ pub(crate) fn run(which: Which) -> Result<()> {
         Which::Kubernetes => commands(false, true),
         Which::Tui => tui::run(),
         Which::PromLarge => prom_large(),
+        Which::Bundle => bundle(),
     }
 }
 
@@ -143,6 +148,79 @@ fn commands(prometheus: bool, kubernetes: bool) -> Result<()> {
     if kubernetes {
         crate::compare::kubernetes(&target, &vcli, &emulator)?;
     }
+    Ok(())
+}
+
+/// The plugin author's loop, timed: `new-plugin`, the new crate's `cargo
+/// test`, and a release bundle with the first-party plugins and it; then a
+/// second bundle that only adds one plugin. A warm-up round with another
+/// plugin first, so every dependency is compiled (the new crate's tests
+/// use the workspace's target directory, as with CARGO_TARGET_DIR).
+fn bundle() -> Result<()> {
+    let xtask = std::env::current_exe()?;
+    let target = target_dir()?;
+    let work = target.join("bench-bundle");
+    if work.exists() {
+        std::fs::remove_dir_all(&work)?;
+    }
+    std::fs::create_dir_all(&work)?;
+    let timed = |what: &str, command: &mut Command| -> Result<f64> {
+        let started = std::time::Instant::now();
+        let status = command
+            .status()
+            .with_context(|| format!("cannot run {what}"))?;
+        if !status.success() {
+            bail!("{what} failed with {status}");
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        eprintln!("bench bundle: {what}: {seconds:.1} s");
+        Ok(seconds)
+    };
+    let new_plugin = |name: &str| {
+        let mut c = Command::new(&xtask);
+        c.args(["new-plugin", name, "--path"]).arg(work.join(name));
+        c
+    };
+    let test = |name: &str| {
+        let mut c = crate::cargo_command();
+        c.args(["test", "--quiet"])
+            .current_dir(work.join(name))
+            .env("CARGO_TARGET_DIR", &target);
+        c
+    };
+    let bundle = |with: &[&str]| {
+        let mut c = Command::new(&xtask);
+        c.args(["bundle", "--plugins", "k8s,prom", "--output"])
+            .arg(work.join("vcli"));
+        for name in with {
+            c.arg("--with").arg(work.join(name));
+        }
+        c
+    };
+    let warm_new = timed("warm-up: new-plugin", &mut new_plugin("warmup"))?;
+    let warm_test = timed("warm-up: cargo test", &mut test("warmup"))?;
+    let warm_bundle = timed("warm-up: bundle", &mut bundle(&["warmup"]))?;
+    let new = timed("new-plugin greeter", &mut new_plugin("greeter"))?;
+    let tests = timed("cargo test (greeter)", &mut test("greeter"))?;
+    let first = timed("bundle k8s,prom + greeter", &mut bundle(&["greeter"]))?;
+    new_plugin("hello").status()?;
+    let second = timed(
+        "bundle k8s,prom + greeter + hello",
+        &mut bundle(&["greeter", "hello"]),
+    )?;
+    println!("| step | seconds |\n| --- | ---: |");
+    println!(
+        "| warm-up (new-plugin, cargo test, bundle; every dependency compiled) | {:.1} |",
+        warm_new + warm_test + warm_bundle
+    );
+    println!("| new-plugin greeter | {new:.1} |");
+    println!("| its cargo test | {tests:.1} |");
+    println!("| release bundle: k8s, prom, greeter | {first:.1} |");
+    println!(
+        "| **new-plugin + tests + bundle** (target: under 120) | **{:.1}** |",
+        new + tests + first
+    );
+    println!("| **second bundle, adding hello** (target: under 60) | **{second:.1}** |");
     Ok(())
 }
 

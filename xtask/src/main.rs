@@ -1,12 +1,15 @@
 //! Project automation: `cargo xtask test` (what CI runs), `cargo xtask
-//! demo` (the cockpit on a fresh machine) and `cargo xtask bench` (the
-//! numbers in BENCHMARKS.md).
+//! demo` (the cockpit on a fresh machine), `cargo xtask bench` (the
+//! numbers in BENCHMARKS.md) and `cargo xtask bundle` (a custom vcli
+//! binary with the plugins asked for).
 
 mod bench;
+mod bundle;
 mod compare;
 mod demo;
 mod features;
 mod large_answer;
+mod new_plugin;
 
 use std::process::Command;
 
@@ -22,7 +25,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// Format check, clippy, every test, and the feature-selection check
+    /// Format check, clippy, every test, the feature-selection check, and
+    /// the bundle builds
     Test,
     /// Open the TUI against the Kubernetes API emulator and, when installed,
     /// a local Prometheus; quitting stops everything it started
@@ -40,13 +44,34 @@ enum Task {
         #[arg(value_enum, default_value = "all")]
         which: bench::Which,
     },
+    /// Build a custom vcli binary with the plugins asked for, check that it
+    /// links exactly those, and write its lock beside it
+    Bundle(bundle::BundleArgs),
+    /// Create an out-of-tree plugin crate: one command, a health check, a
+    /// view, [package.metadata.vcli] and tests
+    NewPlugin(new_plugin::NewPluginArgs),
 }
 
-fn main() -> Result<()> {
-    match Cli::parse().command {
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
         Task::Test => test(),
         Task::Bench { which } => bench::run(which),
         Task::Demo { release, pods } => demo::run(release, pods),
+        Task::Bundle(args) => {
+            let line = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+            bundle::run(&args, &format!("cargo xtask {line}"))
+        }
+        Task::NewPlugin(args) => new_plugin::run(&args),
     }
 }
 
@@ -62,14 +87,64 @@ fn test() -> Result<()> {
     ])?;
     cargo(&["test", "--workspace", "--all-targets"])?;
     cargo(&["test", "--workspace", "--doc"])?;
-    features::check()
+    features::check()?;
+    // The crates to publish package (a full verification, which builds them
+    // again from their packages, is `cargo package` without the flag).
+    cargo(&[
+        "package",
+        "--no-verify",
+        "--allow-dirty",
+        "--package",
+        "vcli-plugin-api",
+        "--package",
+        "vcli-plugin-kubernetes",
+        "--package",
+        "vcli-plugin-prometheus",
+        "--package",
+        "vcli",
+    ])?;
+    // Bundle builds last: the feature check's final build (the stock
+    // binary's features) left most of what a debug bundle compiles.
+    cargo(&[
+        "test",
+        "--package",
+        "xtask",
+        "--test",
+        "bundle_build",
+        "--",
+        "--ignored",
+    ])
+}
+
+/// A cargo command without the variables `cargo run` (and `cargo test`)
+/// set about the crate being run: build scripts that watch one (ring's
+/// watch CARGO_PKG_NAME) would see it differ from a build started in a
+/// shell and rebuild, with everything above them.
+pub(crate) fn cargo_command() -> Command {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new(cargo);
+    for (var, _) in std::env::vars_os() {
+        let var = var.to_string_lossy();
+        if var.starts_with("CARGO_PKG_")
+            || var.starts_with("CARGO_MANIFEST_")
+            || var.starts_with("CARGO_BIN_")
+            || var.starts_with("CARGO_CRATE_")
+            || matches!(
+                &*var,
+                "CARGO_PRIMARY_PACKAGE" | "CARGO_TARGET_TMPDIR" | "CARGO_RUSTC_CURRENT_DIR"
+            )
+        {
+            command.env_remove(&*var);
+        }
+    }
+    command
 }
 
 /// Runs cargo with `args`, inheriting stdio, and fails if it fails.
 pub(crate) fn cargo(args: &[&str]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("$ cargo {}", args.join(" "));
-    let status = Command::new(&cargo)
+    let status = cargo_command()
         .args(args)
         .status()
         .with_context(|| format!("cannot run {cargo}"))?;
@@ -83,7 +158,7 @@ pub(crate) fn cargo(args: &[&str]) -> Result<()> {
 pub(crate) fn cargo_output(args: &[&str]) -> Result<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("$ cargo {}", args.join(" "));
-    let output = Command::new(&cargo)
+    let output = cargo_command()
         .args(args)
         .stderr(std::process::Stdio::inherit())
         .output()

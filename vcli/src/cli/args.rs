@@ -69,6 +69,76 @@ pub(crate) enum HostCommand {
     /// Open the cockpit: every plugin's view, the plugins and their events,
     /// and a command palette (also what `vcli` alone opens in a terminal)
     Tui,
+    /// Find plugin source crates in a registry, for `cargo xtask bundle`
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+}
+
+/// Where the registry is and how to read it.
+#[derive(Debug, Args)]
+pub(crate) struct RegistryOptions {
+    /// A directory of plugin crates or the URL of an index [default: [registry] url in the config]
+    #[arg(long, env = "VCLI_REGISTRY", value_name = "DIR|URL")]
+    pub(crate) registry: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Revalidate a cached index now, even within the hour
+    #[arg(long, conflicts_with = "offline")]
+    pub(crate) refresh: bool,
+    /// Read only the cached index; ask no server
+    #[arg(long)]
+    pub(crate) offline: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RegistryCommand {
+    /// Plugins whose name, description or tags contain QUERY (newest versions)
+    Search {
+        /// What to look for
+        query: String,
+        #[command(flatten)]
+        options: RegistryOptions,
+    },
+    /// Every plugin in the registry (newest versions)
+    List {
+        #[command(flatten)]
+        options: RegistryOptions,
+    },
+    /// One plugin: the newest version matching NAME[@REQ] this host's API meets
+    Info {
+        /// NAME or NAME@VERSION-REQ
+        plugin: String,
+        #[command(flatten)]
+        options: RegistryOptions,
+    },
+    /// Fetch a plugin's source crate (checksum verified) into a directory
+    Download {
+        /// NAME or NAME@VERSION-REQ
+        plugin: String,
+        /// Where to put it [default: NAME-VERSION]
+        #[arg(long, value_name = "DIR")]
+        to: Option<PathBuf>,
+        #[command(flatten)]
+        options: RegistryOptions,
+    },
+    /// Validate the plugin crate at PATH and add it to an index file
+    Publish {
+        /// The plugin crate's directory
+        path: PathBuf,
+        /// The index file to add it to (created if absent)
+        #[arg(long, value_name = "FILE")]
+        index: PathBuf,
+        /// Published in git at this URL (with --rev)
+        #[arg(long, value_name = "URL", requires = "rev")]
+        git: Option<String>,
+        /// The full commit id of the published source
+        #[arg(long, value_name = "COMMIT", requires = "git")]
+        rev: Option<String>,
+        /// Published on crates.io: the sha256 of its .crate file
+        #[arg(long, value_name = "sha256:HEX", conflicts_with = "git")]
+        checksum: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
