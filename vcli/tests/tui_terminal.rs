@@ -21,6 +21,8 @@ const PATIENCE: Duration = Duration::from_secs(30);
 /// A tmux server of the test's own (its own socket), killed when dropped.
 struct Tmux {
     socket: String,
+    /// The session keys go to and screens come from.
+    session: String,
 }
 
 impl Tmux {
@@ -35,17 +37,17 @@ impl Tmux {
     }
 
     fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "tui"];
+        let mut args = vec!["send-keys", "-t", self.session.as_str()];
         args.extend_from_slice(keys);
         self.run(&args);
     }
 
     fn literal(&self, text: &str) {
-        self.run(&["send-keys", "-t", "tui", "-l", text]);
+        self.run(&["send-keys", "-t", &self.session, "-l", text]);
     }
 
     fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "tui"])
+        self.run(&["capture-pane", "-p", "-t", &self.session])
     }
 
     /// Waits until the screen shows `text`, and returns the screen.
@@ -103,8 +105,9 @@ async fn the_cockpit_in_a_real_terminal() {
 }
 
 fn drive(dir: &Path, kubeconfig: &Path, config: &Path) {
-    let tmux = Tmux {
+    let mut tmux = Tmux {
         socket: format!("vcli-test-{}", std::process::id()),
+        session: "tui".to_owned(),
     };
     // `vcli` alone, at a terminal, opens the cockpit. After it exits the
     // shell prints its exit code and whether the terminal is back in
@@ -192,7 +195,8 @@ fn drive(dir: &Path, kubeconfig: &Path, config: &Path) {
     );
 
     // A SIGTERM from elsewhere (a closed window, `kill`) quits the same way.
-    tmux.run(&["kill-session", "-t", "tui"]);
+    // A second session, made while the first still holds the server up (a
+    // server whose last session was killed may still be exiting).
     let pid_file = dir.join("vcli.pid");
     let shell = format!(
         "sh -c 'echo $$ > {}; exec {}' ; echo EXIT=$? ; stty -a | tr ' ' '\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' ' ; echo ; sleep 600",
@@ -203,7 +207,7 @@ fn drive(dir: &Path, kubeconfig: &Path, config: &Path) {
         "new-session",
         "-d",
         "-s",
-        "tui",
+        "term",
         "-x",
         "100",
         "-y",
@@ -220,6 +224,7 @@ fn drive(dir: &Path, kubeconfig: &Path, config: &Path) {
         "-c",
         &shell,
     ]);
+    tmux.session = "term".to_owned();
     tmux.wait_for("3 Plugins");
     let pid = std::fs::read_to_string(&pid_file).unwrap();
     let killed = Command::new("kill")
