@@ -760,7 +760,7 @@ mod tests {
         let host = TestHost::builder().files(&root).build();
         let files = host.filesystem("p").unwrap();
         assert_eq!(files.resolve("a/b").unwrap(), root.join("a/b"));
-        assert_eq!(files.resolve(&root.join("c")).unwrap(), root.join("c"));
+        assert_eq!(files.resolve(root.join("c")).unwrap(), root.join("c"));
         for bad in ["../x", "a/../../x", "/etc/passwd"] {
             let err = files.resolve(bad).unwrap_err();
             assert!(
