@@ -113,7 +113,7 @@ async fn connection_refused_names_the_server() {
     env.emulator.shutdown().await;
     let path = kubeconfig.display().to_string();
     let plugin = KubernetesPlugin::create();
-    let host = std::sync::Arc::new(common::TestHost::default());
+    let host = std::sync::Arc::new(common::host());
     let ctx = PluginContext::new(
         "kubernetes",
         Capability::ALL.to_vec(),
@@ -127,7 +127,7 @@ async fn connection_refused_names_the_server() {
         )
         .await
         .unwrap();
-    let captured = common::Captured::new();
+    let captured = common::Capture::new();
     let e = common::run_with(&plugin, &["get", "pods"], &captured)
         .await
         .unwrap_err();

@@ -105,7 +105,7 @@ async fn child() {
     if std::env::var_os(CHILD).is_none() {
         return;
     }
-    let host = Arc::new(common::TestHost::default());
+    let host = Arc::new(common::host());
     let ctx = PluginContext::new(
         "kubernetes",
         Capability::ALL.to_vec(),
@@ -115,9 +115,9 @@ async fn child() {
     let plugin = KubernetesPlugin::create();
     plugin.initialize(ctx, PluginConfig::empty()).await.unwrap();
     for args in [&["get", "pods", "-o", "name"][..], &["contexts"]] {
-        let captured = common::Captured::new();
+        let captured = common::Capture::new();
         match common::run_with(&plugin, args, &captured).await {
-            Ok(()) => println!("{}", captured.text()),
+            Ok(()) => println!("{}", captured.data()),
             Err(e) => println!("ERR: {e}"),
         }
     }

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Captured, Env, run_with};
+use common::{Capture, Env, run_with};
 use vcli_k8s_emulator::names;
 use vcli_plugin_api::{DescribePlugin, Output, OutputStyle, Plugin, PluginError};
 use vcli_plugin_kubernetes::KubernetesPlugin;
@@ -142,7 +142,7 @@ async fn selector_prefixes_every_line() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follow_streams_new_lines_until_cancelled() {
     let env = Env::standard().await;
-    let captured = Captured::new();
+    let captured = Capture::new();
     let plugin = env.plugin.clone();
     let task = {
         let captured = captured.clone();
@@ -180,7 +180,7 @@ async fn follow_streams_new_lines_until_cancelled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn follow_of_several_pods_with_selector() {
     let env = Env::standard().await;
-    let captured = Captured::new();
+    let captured = Capture::new();
     let cmd = run_with(
         &env.plugin,
         &["logs", "-f", "-l", "tier=frontend", "--tail", "0"],
@@ -204,7 +204,7 @@ async fn follow_of_several_pods_with_selector() {
                 break;
             }
         }
-        captured.text()
+        captured.data()
     };
     tokio::select! {
         r = cmd => panic!("follow ended by itself: {r:?}"),
@@ -213,7 +213,7 @@ async fn follow_of_several_pods_with_selector() {
 }
 
 /// An output that blocks on every write, like a terminal nobody reads.
-struct Slow(Captured);
+struct Slow(Capture);
 
 impl Write for Slow {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
@@ -232,7 +232,7 @@ async fn a_slow_writer_gets_an_explicit_drop_marker() {
     env.emulator
         .state()
         .append_log("default", names::API_POD, "api", chatty.trim_end());
-    let captured = Captured::new();
+    let captured = Capture::new();
     let matches = KubernetesPlugin::command()
         .unwrap()
         .try_get_matches_from(["k8s", "logs", names::API_POD, "--buffer-lines", "100"])
@@ -240,7 +240,7 @@ async fn a_slow_writer_gets_an_explicit_drop_marker() {
     let mut out = Output::new(Box::new(Slow(captured.clone())), OutputStyle::PLAIN);
     let plugin: Arc<KubernetesPlugin> = env.plugin.clone();
     plugin.run_command(&matches, &mut out).await.unwrap();
-    let text = captured.text();
+    let text = captured.data();
     let dropped: u64 = text
         .lines()
         .filter_map(|l| {
@@ -316,14 +316,14 @@ async fn logs_errors() {
     // an empty selection is noted before it.
     let e = env.err(&["logs", "nope", "--tail", "-5"]).await;
     assert!(e.to_string().contains("not found in namespace"), "{e}");
-    let captured = Captured::new();
+    let captured = Capture::new();
     let result = run_with(
         &env.plugin,
         &["logs", "-l", "app=nope", "--tail", "-2"],
         &captured,
     )
     .await;
-    assert_eq!(captured.text(), "");
+    assert_eq!(captured.data(), "");
     assert_eq!(
         captured.notes(),
         "No resources found in default namespace.\n"
@@ -346,7 +346,7 @@ async fn logs_errors() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_defaulted_container_is_a_note_not_data() {
     let env = Env::standard().await;
-    let captured = Captured::new();
+    let captured = Capture::new();
     let e = run_with(&env.plugin, &["logs", names::INIT_CRASHLOOP_POD], &captured)
         .await
         .unwrap_err();
@@ -355,7 +355,7 @@ async fn a_defaulted_container_is_a_note_not_data() {
         "Defaulted container \"app\" out of: app, migrate (init)\n",
         "as kubectl says it, on stderr"
     );
-    assert_eq!(captured.text(), "");
+    assert_eq!(captured.data(), "");
     assert!(
         e.to_string()
             .starts_with("Error from server (BadRequest): container \"app\""),

@@ -4,10 +4,9 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use common::{Env, TestHost};
+use common::{Env, TestHost, host};
 use k8s_openapi::api::core::v1::Pod;
 use vcli_k8s_emulator::{Fixtures, names};
 use vcli_plugin_api::{
@@ -58,7 +57,7 @@ fn ctx(host: Arc<TestHost>, granted: &[Capability], cancel: CancellationToken) -
 
 #[tokio::test]
 async fn config_is_checked_with_line_numbers() {
-    let host = Arc::new(TestHost::default());
+    let host = Arc::new(host());
     let text = "[plugins.kubernetes.config]\nnamespace = \"x\"\npagesize = 3\n";
     let config = PluginConfig::from_document(
         Some("vcli.toml".as_ref()),
@@ -100,7 +99,7 @@ async fn config_is_checked_with_line_numbers() {
 
 #[tokio::test]
 async fn network_must_be_granted() {
-    let host = Arc::new(TestHost::default());
+    let host = Arc::new(host());
     let granted = [Capability::KubernetesApi, Capability::CliCommands];
     let e = KubernetesPlugin::create()
         .initialize(
@@ -119,7 +118,7 @@ async fn network_must_be_granted() {
         ),
         "{e}"
     );
-    assert_eq!(host.denied.lock().unwrap().len(), 1);
+    assert_eq!(host.denied().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,7 +126,8 @@ async fn connections_are_authorized_and_metered() {
     let env = Env::standard().await;
     env.ok(&["get", "pods"]).await;
     let port = env.emulator.addr().port();
-    let authorized = env.host.meter.authorized.lock().unwrap().clone();
+    let meter = env.host.meter().expect("the network is granted");
+    let authorized = meter.authorized();
     assert!(
         !authorized.is_empty()
             && authorized
@@ -135,17 +135,14 @@ async fn connections_are_authorized_and_metered() {
                 .all(|a| *a == ("127.0.0.1".to_owned(), port)),
         "{authorized:?}"
     );
-    assert!(env.host.meter.sent.load(Ordering::Relaxed) > 100);
-    assert!(env.host.meter.received.load(Ordering::Relaxed) > 1000);
+    assert!(meter.sent() > 100);
+    assert!(meter.received() > 1000);
 
-    *env.host.meter.refuse.lock().unwrap() = true;
+    meter.refuse_all(true);
     let fresh = Env::with(Fixtures::standard(), "").await;
-    *fresh.host.meter.refuse.lock().unwrap() = true;
+    fresh.host.meter().unwrap().refuse_all(true);
     let e = fresh.err(&["get", "pods"]).await;
-    assert!(
-        e.to_string().contains("outside the policy's network scope"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("outside the network scope"), "{e}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,13 +2,13 @@
 
 mod common;
 
-use common::{Captured, Env, run_with};
+use common::{Capture, Env, run_with};
 use vcli_k8s_emulator::names;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_prints_changes_until_cancelled() {
     let env = Env::standard().await;
-    let captured = Captured::new();
+    let captured = Capture::new();
     let plugin = env.plugin.clone();
     let task = {
         let captured = captured.clone();
@@ -48,7 +48,7 @@ async fn watch_prints_changes_until_cancelled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn watch_json_ends_when_the_future_is_dropped() {
     let env = Env::standard().await;
-    let captured = Captured::new();
+    let captured = Capture::new();
     let cmd = run_with(
         &env.plugin,
         &["get", "pod", names::API_POD, "-w", "-o", "json"],
@@ -80,7 +80,7 @@ async fn watch_json_ends_when_the_future_is_dropped() {
 async fn watching_a_custom_resource_prints_its_columns() {
     use vcli_k8s_emulator::{Widget, WidgetSpec, WidgetStatus};
     let env = Env::standard().await;
-    let captured = Captured::new();
+    let captured = Capture::new();
     let cmd = run_with(
         &env.plugin,
         &["get", "wdg", "-w", "-L", "app.kubernetes.io/part-of"],

@@ -78,7 +78,7 @@ fn labels_ok() -> Option<String> {
 async fn a_503_is_retried_and_recovers() {
     let (url, count) = scripted(vec![proxy_503(), proxy_503(), labels_ok()]).await;
     let h = plugin_for(&url).await;
-    assert_eq!(ok(&h.plugin, &["labels"]).await, "job\n");
+    assert_eq!(ok(h.plugin(), &["labels"]).await, "job\n");
     assert_eq!(count.load(Ordering::SeqCst), 3);
 }
 
@@ -86,7 +86,7 @@ async fn a_503_is_retried_and_recovers() {
 async fn a_persistent_503_gives_up_after_three_attempts_with_the_message() {
     let (url, count) = scripted(vec![proxy_503()]).await;
     let h = plugin_for(&url).await;
-    let err = fails(&h.plugin, &["labels"]).await;
+    let err = fails(h.plugin(), &["labels"]).await;
     assert_eq!(
         err.to_string(),
         "Prometheus answered 503 Service Unavailable: upstream overloaded"
@@ -107,7 +107,7 @@ async fn a_500_is_not_retried() {
     ])
     .await;
     let h = plugin_for(&url).await;
-    let err = fails(&h.plugin, &["labels"]).await;
+    let err = fails(h.plugin(), &["labels"]).await;
     assert_eq!(
         err.to_string(),
         "Prometheus answered 500 Internal Server Error: internal: x"
@@ -120,7 +120,7 @@ async fn a_silent_server_times_out() {
     let (url, _) = scripted(vec![None]).await;
     let h = plugin_for(&url).await;
     let started = Instant::now();
-    let err = fails(&h.plugin, &["labels", "--timeout", "300ms"]).await;
+    let err = fails(h.plugin(), &["labels", "--timeout", "300ms"]).await;
     assert_eq!(
         err.to_string(),
         format!("timed out after 300ms waiting for Prometheus at {url}")
@@ -136,7 +136,7 @@ async fn a_silent_server_times_out() {
 async fn something_else_on_the_port_is_not_mistaken_for_prometheus() {
     let (url, _) = scripted(vec![answer("200 OK", "text/html", "<html>hi</html>")]).await;
     let h = plugin_for(&url).await;
-    let err = fails(&h.plugin, &["labels"]).await;
+    let err = fails(h.plugin(), &["labels"]).await;
     assert_eq!(
         err.to_string(),
         format!("this is not the Prometheus HTTP API at {url} (HTTP 200 OK); check --url")
@@ -148,7 +148,7 @@ async fn another_products_404_page_is_named_not_printed() {
     let page = "<!DOCTYPE HTML>\n<html><head><title>Error response</title></head></html>";
     let (url, _) = scripted(vec![answer("404 Not Found", "text/html", page)]).await;
     let h = plugin_for(&url).await;
-    let err = fails(&h.plugin, &["labels"]).await;
+    let err = fails(h.plugin(), &["labels"]).await;
     assert_eq!(
         err.to_string(),
         format!("this is not the Prometheus HTTP API at {url} (HTTP 404 Not Found); check --url")
@@ -170,7 +170,7 @@ async fn tls_to_a_plain_http_server_says_so_in_words() {
         }
     });
     let h = plugin_for(&https).await;
-    let err = fails(&h.plugin, &["labels"]).await;
+    let err = fails(h.plugin(), &["labels"]).await;
     assert_eq!(
         err.to_string(),
         format!(
@@ -185,7 +185,7 @@ async fn health_degrades_when_not_ready() {
     // `/-/ready` says 503 while a real server replays its WAL; too short to catch.
     let (url, _) = scripted(vec![proxy_503()]).await;
     let h = plugin_for(&url).await;
-    let health = vcli_plugin_api::Plugin::health(&h.plugin).await;
+    let health = vcli_plugin_api::Plugin::health(h.plugin()).await;
     assert_eq!(
         health.state,
         vcli_plugin_api::HealthState::Degraded,
@@ -219,9 +219,9 @@ async fn health_degrades_after_repeated_server_failures() {
     .await;
     let h = plugin_for(&url).await;
     for _ in 0..3 {
-        fails(&h.plugin, &["labels"]).await;
+        fails(h.plugin(), &["labels"]).await;
     }
-    let health = vcli_plugin_api::Plugin::health(&h.plugin).await;
+    let health = vcli_plugin_api::Plugin::health(h.plugin()).await;
     assert_eq!(
         health.state,
         vcli_plugin_api::HealthState::Degraded,
@@ -244,7 +244,7 @@ const BROKEN_OFF: &str = r#"{"status":"success","data":{"resultType":"vector","r
 async fn a_query_answer_that_breaks_off_says_so_after_what_was_printed() {
     let (url, _) = scripted(vec![answer("200 OK", "application/json", BROKEN_OFF)]).await;
     let h = plugin_for(&url).await;
-    let (result, text) = run(&h.plugin, &["query", "up", "-o", "json"]).await;
+    let (result, text) = run(h.plugin(), &["query", "up", "-o", "json"]).await;
     let err = result.unwrap_err();
     assert_eq!(
         err.to_string(),
@@ -259,7 +259,7 @@ async fn a_query_answer_that_breaks_off_says_so_after_what_was_printed() {
         text.starts_with("[\n  {\n    \"metric\": {\n      \"job\": \"a\""),
         "{text}"
     );
-    let (result, _) = run(&h.plugin, &["query", "up"]).await;
+    let (result, _) = run(h.plugin(), &["query", "up"]).await;
     assert!(
         result
             .unwrap_err()
@@ -273,7 +273,7 @@ async fn a_query_answer_in_json_that_is_not_the_api_is_not_prometheus() {
     for body in [r#"{"hello":"world"}"#, "[1,2,3]", "", "{\"status\":"] {
         let (url, _) = scripted(vec![answer("200 OK", "application/json", body)]).await;
         let h = plugin_for(&url).await;
-        let err = fails(&h.plugin, &["query", "up"]).await;
+        let err = fails(h.plugin(), &["query", "up"]).await;
         assert_eq!(
             err.to_string(),
             format!("this is not the Prometheus HTTP API at {url} (HTTP 200 OK); check --url"),
@@ -287,7 +287,7 @@ async fn a_query_answer_in_json_that_is_not_the_api_is_not_prometheus() {
     )])
     .await;
     let h = plugin_for(&url).await;
-    let err = fails(&h.plugin, &["query", "up"]).await;
+    let err = fails(h.plugin(), &["query", "up"]).await;
     assert_eq!(
         err.to_string(),
         format!(
@@ -315,7 +315,7 @@ async fn a_server_that_stalls_half_way_through_an_answer_times_out() {
     });
     let h = plugin_for(&url).await;
     let started = Instant::now();
-    let err = fails(&h.plugin, &["query", "up", "--timeout", "300ms"]).await;
+    let err = fails(h.plugin(), &["query", "up", "--timeout", "300ms"]).await;
     assert_eq!(
         err.to_string(),
         format!("timed out after 300ms waiting for Prometheus at {url}")

@@ -2,257 +2,22 @@
 //! into memory, and a running emulator with its kubeconfig.
 #![allow(dead_code, unreachable_pub)]
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
-use futures::future::BoxFuture;
-use tokio::sync::watch;
 use vcli_k8s_emulator::{Emulator, Fixtures};
+use vcli_plugin_api::testing::run_command;
+pub use vcli_plugin_api::testing::{Capture, TestHost};
 use vcli_plugin_api::{
-    BoxedIo, CancellationToken, Capability, DescribePlugin, HostServices, NetworkMeter,
-    NetworkService, Output, OutputStyle, Plugin, PluginConfig, PluginContext, PluginError,
+    CancellationToken, Capability, DescribePlugin, HostServices, Plugin, PluginConfig,
+    PluginContext, PluginError,
 };
 use vcli_plugin_kubernetes::KubernetesPlugin;
 
-/// Grants every capability, spawns on tokio, counts bytes and remembers
-/// which hosts were authorized.
-#[derive(Debug, Default)]
-pub struct TestHost {
-    pub meter: Arc<Meter>,
-    pub denied: Mutex<Vec<String>>,
-    /// The one directory the filesystem service is rooted in; none: no files.
-    pub files: Option<PathBuf>,
-}
-
-/// Files below one root, as the host's filesystem service gives them: paths outside it
-/// are refused.
-#[derive(Debug)]
-struct RootedFiles(PathBuf);
-
-impl vcli_plugin_api::FileSystemAccess for RootedFiles {
-    fn resolve(&self, path: &std::path::Path) -> Result<PathBuf, PluginError> {
-        if path.starts_with(&self.0) && !path.components().any(|c| c.as_os_str() == "..") {
-            Ok(path.to_path_buf())
-        } else {
-            Err(PluginError::CapabilityDenied {
-                plugin: "kubernetes".into(),
-                capability: Capability::Filesystem,
-                reason: format!("{} is outside {}", path.display(), self.0.display()),
-            })
-        }
-    }
-}
-
-#[derive(Debug, Default)]
-pub struct Meter {
-    pub authorized: Mutex<Vec<(String, u16)>>,
-    pub refuse: Mutex<bool>,
-    pub sent: Arc<AtomicU64>,
-    pub received: Arc<AtomicU64>,
-}
-
-/// A TCP stream counting its bytes into the test host's meter, as the real
-/// host's metered connections do.
-struct Counting {
-    stream: tokio::net::TcpStream,
-    sent: Arc<AtomicU64>,
-    received: Arc<AtomicU64>,
-}
-
-impl tokio::io::AsyncRead for Counting {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let result = std::pin::Pin::new(&mut self.stream).poll_read(cx, buf);
-        let read = (buf.filled().len() - before) as u64;
-        self.received.fetch_add(read, Ordering::Relaxed);
-        result
-    }
-}
-
-impl tokio::io::AsyncWrite for Counting {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        let result = std::pin::Pin::new(&mut self.stream).poll_write(cx, buf);
-        if let std::task::Poll::Ready(Ok(n)) = &result {
-            self.sent.fetch_add(*n as u64, Ordering::Relaxed);
-        }
-        result
-    }
-
-    fn poll_flush(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.stream).poll_shutdown(cx)
-    }
-}
-
-impl NetworkMeter for Meter {
-    fn authorize(&self, host: &str, port: u16) -> Result<(), PluginError> {
-        if *self.refuse.lock().unwrap() {
-            return Err(PluginError::CapabilityDenied {
-                plugin: "kubernetes".into(),
-                capability: Capability::Network,
-                reason: format!("{host}:{port} is outside the policy's network scope"),
-            });
-        }
-        self.authorized
-            .lock()
-            .unwrap()
-            .push((host.to_owned(), port));
-        Ok(())
-    }
-    fn connect(&self, host: &str, port: u16) -> BoxFuture<'static, Result<BoxedIo, PluginError>> {
-        let authorized = self.authorize(host, port);
-        let (sent, received) = (self.sent.clone(), self.received.clone());
-        let address = format!("{host}:{port}");
-        Box::pin(async move {
-            authorized?;
-            let stream = tokio::net::TcpStream::connect(&address)
-                .await
-                .map_err(|e| {
-                    PluginError::with_source(format!("cannot connect to {address}: {e}"), e)
-                })?;
-            Ok(Box::new(Counting {
-                stream,
-                sent,
-                received,
-            }) as BoxedIo)
-        })
-    }
-}
-
-impl HostServices for TestHost {
-    fn spawn(
-        &self,
-        _plugin: &str,
-        _name: &str,
-        task: BoxFuture<'static, ()>,
-    ) -> Result<(), PluginError> {
-        tokio::spawn(task);
-        Ok(())
-    }
-    fn capability_denied(&self, _plugin: &str, capability: Capability, what: &str) {
-        self.denied
-            .lock()
-            .unwrap()
-            .push(format!("{capability}: {what}"));
-    }
-    fn network(&self, _plugin: &str) -> Result<NetworkService, PluginError> {
-        Ok(NetworkService::new(self.meter.clone()))
-    }
-    fn filesystem(&self, plugin: &str) -> Result<vcli_plugin_api::FileSystemService, PluginError> {
-        if let Some(root) = &self.files {
-            return Ok(vcli_plugin_api::FileSystemService::new(Arc::new(
-                RootedFiles(root.clone()),
-            )));
-        }
-        Err(PluginError::CapabilityDenied {
-            plugin: plugin.into(),
-            capability: Capability::Filesystem,
-            reason: "the test host grants no files".into(),
-        })
-    }
-    fn processes(&self, plugin: &str) -> Result<vcli_plugin_api::ProcessService, PluginError> {
-        Err(PluginError::CapabilityDenied {
-            plugin: plugin.into(),
-            capability: Capability::ProcessExecution,
-            reason: "the test host runs no processes".into(),
-        })
-    }
-}
-
-/// Bytes written by a command (data and notes apart), with a way to await a
-/// condition on the data.
-#[derive(Clone)]
-pub struct Captured {
-    buf: Arc<Mutex<Vec<u8>>>,
-    notes: Arc<Mutex<Vec<u8>>>,
-    changed: watch::Sender<usize>,
-}
-
-/// The notes side of a [`Captured`].
-struct Notes(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Notes {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(data);
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    pub fn new() -> Self {
-        Captured {
-            buf: Arc::default(),
-            notes: Arc::default(),
-            changed: watch::channel(0).0,
-        }
-    }
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.buf.lock().unwrap()).into_owned()
-    }
-    /// What the command said to the operator (stderr, in the CLI).
-    pub fn notes(&self) -> String {
-        String::from_utf8_lossy(&self.notes.lock().unwrap()).into_owned()
-    }
-    pub fn output(&self) -> Output {
-        Output::new(Box::new(self.clone()), OutputStyle::PLAIN)
-            .with_notes(Box::new(Notes(self.notes.clone())))
-    }
-    /// Waits (on write notifications, not by sleeping) until `cond` holds.
-    pub async fn wait_for(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
-        let mut rx = self.changed.subscribe();
-        let wait = async {
-            loop {
-                let text = self.text();
-                if cond(&text) {
-                    return text;
-                }
-                if rx.changed().await.is_err() {
-                    return self.text();
-                }
-            }
-        };
-        match tokio::time::timeout(Duration::from_secs(20), wait).await {
-            Ok(t) => t,
-            Err(_) => panic!(
-                "timed out waiting for {what}; output so far:\n{}",
-                self.text()
-            ),
-        }
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.buf.lock().unwrap().extend_from_slice(data);
-        self.changed.send_modify(|n| *n += data.len());
-        Ok(data.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// The API's test host with the network granted: real connections,
+/// authorized and counted by its meter.
+pub fn host() -> TestHost {
+    TestHost::builder().network().build()
 }
 
 /// A running emulator, its kubeconfig, and an initialized plugin.
@@ -273,7 +38,7 @@ impl Env {
     /// Starts an emulator with `fixtures` and a plugin configured with `config` (TOML).
     pub async fn with(fixtures: Fixtures, config: &str) -> Env {
         let config = config.to_owned();
-        Env::with_host(fixtures, |_| (config, TestHost::default())).await
+        Env::with_host(fixtures, |_| (config, host())).await
     }
 
     /// [`Env::standard`] on a host whose filesystem service is rooted in `DIR/files`, with
@@ -283,11 +48,7 @@ impl Env {
             let root = dir.join("files");
             std::fs::create_dir_all(&root).unwrap();
             let config = format!("cache_dir = {:?}", root.join("cache").display().to_string());
-            let host = TestHost {
-                files: Some(root),
-                ..TestHost::default()
-            };
-            (config, host)
+            (config, TestHost::builder().network().files(root).build())
         })
         .await;
         let cache = env.dir.path().join("files").join("cache");
@@ -331,18 +92,18 @@ impl Env {
 
     /// Runs `vcli k8s ARGS...`, returning the result and the output.
     pub async fn run(&self, args: &[&str]) -> (Result<(), PluginError>, String) {
-        let captured = Captured::new();
+        let captured = Capture::new();
         let result = run_with(&self.plugin, args, &captured).await;
-        (result, captured.text())
+        (result, captured.data())
     }
 
     /// Runs a command that must succeed, returning its data and its notes.
     pub async fn ok_noted(&self, args: &[&str]) -> (String, String) {
-        let captured = Captured::new();
+        let captured = Capture::new();
         if let Err(e) = run_with(&self.plugin, args, &captured).await {
             panic!("vcli k8s {} failed: {e}", args.join(" "));
         }
-        (captured.text(), captured.notes())
+        (captured.data(), captured.notes())
     }
 
     /// Runs a command that must succeed, returning its output.
@@ -363,18 +124,13 @@ impl Env {
     }
 }
 
+/// Runs `vcli k8s ARGS...` on `plugin`, writing into `captured`.
 pub async fn run_with(
     plugin: &KubernetesPlugin,
     args: &[&str],
-    captured: &Captured,
+    captured: &Capture,
 ) -> Result<(), PluginError> {
-    let argv: Vec<&str> = std::iter::once("k8s").chain(args.iter().copied()).collect();
-    let matches = KubernetesPlugin::command()
-        .unwrap()
-        .try_get_matches_from(argv)
-        .map_err(|e| PluginError::Usage(e.to_string()))?;
-    let mut out = captured.output();
-    plugin.run_command(&matches, &mut out).await
+    run_command(plugin, args, &mut captured.output()).await
 }
 
 /// The real kubectl: `VCLI_KUBECTL`, else `kubectl` on PATH (which must not

@@ -14,7 +14,7 @@ use crate::support::{self, Prometheus, fails, ok, plugin_for, promtool, run_styl
 async fn query_prints_a_table_of_labels_and_values() {
     let prom = Prometheus::shared();
     let h = plugin_for(&prom.url).await;
-    let text = ok(&h.plugin, &["query", "up"]).await;
+    let text = ok(h.plugin(), &["query", "up"]).await;
     let mut lines = text.lines();
     assert_eq!(
         lines
@@ -38,11 +38,11 @@ async fn query_prints_a_table_of_labels_and_values() {
         "{text}"
     );
     // Scalars and strings print plainly.
-    assert_eq!(ok(&h.plugin, &["query", "1 + 1"]).await, "2\n");
-    assert_eq!(ok(&h.plugin, &["query", "\"hello\""]).await, "hello\n");
+    assert_eq!(ok(h.plugin(), &["query", "1 + 1"]).await, "2\n");
+    assert_eq!(ok(h.plugin(), &["query", "\"hello\""]).await, "hello\n");
     // The recording rule's series exists.
     assert!(
-        ok(&h.plugin, &["query", "job:up:sum"])
+        ok(h.plugin(), &["query", "job:up:sum"])
             .await
             .contains("job:up:sum")
     );
@@ -59,7 +59,7 @@ async fn query_json_equals_promtool() {
         .unwrap()
         .as_secs_f64();
     let at = format!("{now:.3}");
-    let ours = json(&ok(&h.plugin, &["query", "up", "--time", &at, "-o", "json"]).await);
+    let ours = json(&ok(h.plugin(), &["query", "up", "--time", &at, "-o", "json"]).await);
     let theirs = json(&promtool(&[
         "query",
         "instant",
@@ -88,13 +88,13 @@ async fn query_json_equals_promtool() {
 async fn bad_promql_quotes_the_parse_error() {
     let prom = Prometheus::shared();
     let h = plugin_for(&prom.url).await;
-    let err = fails(&h.plugin, &["query", "foo*"]).await;
+    let err = fails(h.plugin(), &["query", "foo*"]).await;
     assert_eq!(
         err.to_string(),
         "bad query: 1:5: parse error: unexpected end of input"
     );
     assert_eq!(err.exit_code(), 1);
-    let err = fails(&h.plugin, &["series", "up{"]).await;
+    let err = fails(h.plugin(), &["series", "up{"]).await;
     assert!(
         err.to_string().starts_with("bad query: ") && err.to_string().contains("parse error"),
         "{err}"
@@ -106,7 +106,7 @@ async fn range_prints_a_grid_a_graph_and_json() {
     let prom = Prometheus::shared();
     let h = plugin_for(&prom.url).await;
     let text = ok(
-        &h.plugin,
+        h.plugin(),
         &["range", "up", "--since", "30s", "--step", "5s"],
     )
     .await;
@@ -120,7 +120,7 @@ async fn range_prints_a_grid_a_graph_and_json() {
     assert!(text.lines().count() >= 2, "{text}");
 
     let graph = ok(
-        &h.plugin,
+        h.plugin(),
         &[
             "range", "up", "--start", "-1m", "--end", "now", "--step", "2s", "--graph",
         ],
@@ -137,7 +137,7 @@ async fn range_prints_a_grid_a_graph_and_json() {
         "{graph}"
     );
     let coloured = run_styled(
-        &h.plugin,
+        h.plugin(),
         &["range", "up", "--since", "1m", "--graph"],
         OutputStyle {
             color: true,
@@ -149,7 +149,7 @@ async fn range_prints_a_grid_a_graph_and_json() {
 
     let value = json(
         &ok(
-            &h.plugin,
+            h.plugin(),
             &[
                 "range", "sum(up)", "--since", "20s", "--step", "5s", "-o", "json",
             ],
@@ -192,7 +192,7 @@ async fn range_flag_mistakes_are_usage_errors() {
             "invalid --timeout",
         ),
     ] {
-        let err = fails(&h.plugin, &args).await;
+        let err = fails(h.plugin(), &args).await;
         assert!(matches!(err, PluginError::Usage(_)), "{args:?}: {err:?}");
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains(expected), "{args:?}: {err}");
@@ -203,7 +203,7 @@ async fn range_flag_mistakes_are_usage_errors() {
 async fn targets_report_the_down_target_as_down() {
     let prom = Prometheus::shared();
     let h = plugin_for(&prom.url).await;
-    let text = ok(&h.plugin, &["targets"]).await;
+    let text = ok(h.plugin(), &["targets"]).await;
     assert!(text.starts_with("JOB "), "{text}");
     let down = text
         .lines()
@@ -221,9 +221,9 @@ async fn targets_report_the_down_target_as_down() {
         "{text}"
     );
 
-    let only_down = ok(&h.plugin, &["targets", "--health", "down"]).await;
+    let only_down = ok(h.plugin(), &["targets", "--health", "down"]).await;
     assert_eq!(only_down.lines().count(), 2, "{only_down}");
-    let value = json(&ok(&h.plugin, &["targets", "-o", "json"]).await);
+    let value = json(&ok(h.plugin(), &["targets", "-o", "json"]).await);
     let down = value
         .as_array()
         .unwrap()
@@ -239,10 +239,10 @@ async fn targets_report_the_down_target_as_down() {
             .contains("connection refused")
     );
     assert_eq!(
-        ok(&h.plugin, &["targets", "--state", "dropped"]).await,
+        ok(h.plugin(), &["targets", "--state", "dropped"]).await,
         "no dropped targets\n"
     );
-    let yaml = ok(&h.plugin, &["targets", "-o", "yaml", "--health", "up"]).await;
+    let yaml = ok(h.plugin(), &["targets", "-o", "yaml", "--health", "up"]).await;
     assert!(
         yaml.contains("health: up") && !yaml.contains("health: down"),
         "{yaml}"
@@ -253,7 +253,7 @@ async fn targets_report_the_down_target_as_down() {
 async fn alerts_show_the_firing_alert() {
     let prom = Prometheus::shared();
     let h = plugin_for(&prom.url).await;
-    let text = ok(&h.plugin, &["alerts"]).await;
+    let text = ok(h.plugin(), &["alerts"]).await;
     let row: Vec<&str> = text
         .lines()
         .nth(1)
@@ -263,14 +263,14 @@ async fn alerts_show_the_firing_alert() {
     assert_eq!(row.first(), Some(&"AlwaysFiring"), "{text}");
     assert_eq!(row.get(1), Some(&"firing"), "{text}");
     assert_eq!(row.last(), Some(&"severity=page"), "{text}");
-    let value = json(&ok(&h.plugin, &["alerts", "-o", "json"]).await);
+    let value = json(&ok(h.plugin(), &["alerts", "-o", "json"]).await);
     assert_eq!(value[0]["name"], "AlwaysFiring");
     assert_eq!(
         value[0]["annotations"]["summary"],
         "always firing, for the tests"
     );
     assert_eq!(
-        ok(&h.plugin, &["alerts", "--state", "pending"]).await,
+        ok(h.plugin(), &["alerts", "--state", "pending"]).await,
         "no alerts are firing or pending\n"
     );
 }
@@ -279,7 +279,7 @@ async fn alerts_show_the_firing_alert() {
 async fn rules_list_the_groups() {
     let prom = Prometheus::shared();
     let h = plugin_for(&prom.url).await;
-    let text = ok(&h.plugin, &["rules"]).await;
+    let text = ok(h.plugin(), &["rules"]).await;
     assert!(
         text.lines().any(|l| l.starts_with("vcli-test ")
             && l.contains("job:up:sum")
@@ -292,7 +292,7 @@ async fn rules_list_the_groups() {
             .any(|l| l.contains("AlwaysFiring") && l.contains("alerting") && l.contains("firing")),
         "{text}"
     );
-    let value = json(&ok(&h.plugin, &["rules", "-o", "json", "--type", "recording"]).await);
+    let value = json(&ok(h.plugin(), &["rules", "-o", "json", "--type", "recording"]).await);
     assert_eq!(value[0]["name"], "vcli-test");
     assert_eq!(
         value[0]["file"].as_str().map(|f| f.ends_with("rules.yml")),
@@ -306,14 +306,14 @@ async fn rules_list_the_groups() {
 async fn labels_values_and_series() {
     let prom = Prometheus::shared();
     let h = plugin_for(&prom.url).await;
-    let labels = ok(&h.plugin, &["labels"]).await;
+    let labels = ok(h.plugin(), &["labels"]).await;
     assert!(
         labels.lines().any(|l| l == "job") && labels.lines().any(|l| l == "__name__"),
         "{labels}"
     );
-    let jobs = ok(&h.plugin, &["label-values", "job"]).await;
+    let jobs = ok(h.plugin(), &["label-values", "job"]).await;
     assert_eq!(jobs, "down\nprometheus\n");
-    let series = ok(&h.plugin, &["series", "up", "job:up:sum"]).await;
+    let series = ok(h.plugin(), &["series", "up", "job:up:sum"]).await;
     assert!(
         series.contains(&format!(
             "up{{instance=\"{}\", job=\"down\"}}",
@@ -325,9 +325,9 @@ async fn labels_values_and_series() {
         series.contains("job:up:sum{job=\"prometheus\"}"),
         "{series}"
     );
-    let value = json(&ok(&h.plugin, &["series", "up", "-o", "json"]).await);
+    let value = json(&ok(h.plugin(), &["series", "up", "-o", "json"]).await);
     assert_eq!(value.as_array().map(Vec::len), Some(2), "{value}");
-    let err = fails(&h.plugin, &["label-values", "9lives"]).await;
+    let err = fails(h.plugin(), &["label-values", "9lives"]).await;
     assert!(matches!(err, PluginError::Usage(_)), "{err:?}");
 }
 
@@ -335,7 +335,7 @@ async fn labels_values_and_series() {
 async fn status_shows_build_runtime_and_tsdb() {
     let prom = Prometheus::shared();
     let h = plugin_for(&prom.url).await;
-    let text = ok(&h.plugin, &["status"]).await;
+    let text = ok(h.plugin(), &["status"]).await;
     for needle in [
         "Build:",
         "Version:",
@@ -346,7 +346,7 @@ async fn status_shows_build_runtime_and_tsdb() {
     ] {
         assert!(text.contains(needle), "{needle} missing:\n{text}");
     }
-    let value = json(&ok(&h.plugin, &["status", "-o", "json"]).await);
+    let value = json(&ok(h.plugin(), &["status", "-o", "json"]).await);
     let version = value["build"]["version"].as_str().unwrap_or_default();
     let installed = std::process::Command::new(support::require("prometheus"))
         .arg("--version")

@@ -15,7 +15,7 @@ async fn unreachable_server_is_named_with_its_url() {
     let url = format!("http://127.0.0.1:{port}");
     let h = plugin_for(&url).await;
     let started = Instant::now();
-    let err = fails(&h.plugin, &["query", "up"]).await;
+    let err = fails(h.plugin(), &["query", "up"]).await;
     assert_eq!(
         err.to_string(),
         format!("cannot reach Prometheus at {url}: connection refused")
@@ -28,14 +28,14 @@ async fn unreachable_server_is_named_with_its_url() {
         "{took:?}"
     );
     assert_eq!(
-        h.host.meter.authorized.lock().unwrap().len(),
+        h.host().meter().unwrap().authorized().len(),
         3,
         "three attempts"
     );
     // --url overrides the configuration.
     let prom = Prometheus::shared();
     assert!(
-        ok(&h.plugin, &["query", "up", "--url", &prom.url])
+        ok(h.plugin(), &["query", "up", "--url", &prom.url])
             .await
             .contains("prometheus")
     );
@@ -45,17 +45,15 @@ async fn unreachable_server_is_named_with_its_url() {
 async fn connections_are_authorized_and_metered() {
     let prom = Prometheus::shared();
     let h = plugin_for(&prom.url).await;
-    ok(&h.plugin, &["labels"]).await;
-    let meter = &h.host.meter;
+    ok(h.plugin(), &["labels"]).await;
+    let meter = h.host().meter().expect("the network is granted");
     assert!(
         meter
-            .authorized
-            .lock()
-            .unwrap()
+            .authorized()
             .contains(&("127.0.0.1".to_owned(), prom.port))
     );
-    let sent = meter.sent.load(std::sync::atomic::Ordering::Relaxed);
-    let received = meter.received.load(std::sync::atomic::Ordering::Relaxed);
+    let sent = meter.sent();
+    let received = meter.received();
     assert!(
         sent > 40 && received > 200,
         "sent {sent}, received {received}"
@@ -64,14 +62,8 @@ async fn connections_are_authorized_and_metered() {
     // Authorization happens per connection (an idle pooled connection is
     // reused without asking again), so deny before a fresh plugin connects.
     let denied = plugin_for(&prom.url).await;
-    denied
-        .host
-        .meter
-        .deny
-        .lock()
-        .unwrap()
-        .push("127.0.0.1".to_owned());
-    let err = fails(&denied.plugin, &["labels"]).await;
+    denied.host().meter().unwrap().refuse("127.0.0.1");
+    let err = fails(denied.plugin(), &["labels"]).await;
     assert!(
         matches!(err, PluginError::CapabilityDenied { .. }),
         "{err:?}"
@@ -86,7 +78,7 @@ async fn connections_are_authorized_and_metered() {
 async fn health_reflects_the_server() {
     let prom = Prometheus::shared();
     let h = plugin_for(&prom.url).await;
-    let health = h.plugin.health().await;
+    let health = h.plugin().health().await;
     assert_eq!(health.state, HealthState::Healthy, "{health:?}");
     assert!(
         health.message.starts_with("Prometheus 2.") && health.message.contains(&prom.url),
@@ -97,7 +89,7 @@ async fn health_reflects_the_server() {
     assert_eq!(health.metrics.get("version_major"), Some(&2.0));
 
     let down = plugin_for(&format!("http://127.0.0.1:{}", free_port())).await;
-    let health = down.plugin.health().await;
+    let health = down.plugin().health().await;
     assert_eq!(health.state, HealthState::Unhealthy, "{health:?}");
     assert!(
         health.message.starts_with("cannot reach Prometheus at"),
@@ -110,9 +102,9 @@ async fn health_reflects_the_server() {
 async fn the_view_follows_the_server_and_the_last_range_query() {
     let prom = Prometheus::shared();
     let h = plugin(&format!("url = \"{}\"\nrefresh = \"200ms\"\n", prom.url)).await;
-    h.plugin.start().await.expect("start");
-    assert_eq!(*h.host.spawned.lock().unwrap(), ["prometheus-view-refresh"]);
-    let mut view = h.plugin.view().expect("a view");
+    h.plugin().start().await.expect("start");
+    assert_eq!(h.host().spawned(), ["prometheus-view-refresh"]);
+    let mut view = h.plugin().view().expect("a view");
     assert_eq!(view.title(), "Prometheus");
     let draw = |view: &mut Box<dyn vcli_plugin_api::View>| {
         let area = Rect::new(0, 0, 100, 30);
@@ -141,21 +133,21 @@ async fn the_view_follows_the_server_and_the_last_range_query() {
         screen = draw(&mut view);
     }
     // A range query run through the plugin takes over the query panel.
-    ok(&h.plugin, &["range", "count(up == 0)", "--since", "5m"]).await;
+    ok(h.plugin(), &["range", "count(up == 0)", "--since", "5m"]).await;
     let screen = draw(&mut view);
     assert!(
         screen.contains("Query: count(up == 0) · last 5m · current 1"),
         "{screen}"
     );
-    h.plugin.stop().await.expect("stop");
-    h.cancel.cancel();
+    h.plugin().stop().await.expect("stop");
+    h.cancellation().cancel();
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn configuration_mistakes_are_config_errors() {
     use vcli_plugin_api::{DescribePlugin, PluginConfig, PluginContext};
     use vcli_plugin_prometheus::PrometheusPlugin;
-    let host = std::sync::Arc::new(support::TestHost::default());
+    let host = std::sync::Arc::new(support::host());
     let ctx = PluginContext::new(
         "prometheus",
         PrometheusPlugin::METADATA.capabilities.to_vec(),

@@ -1,24 +1,18 @@
 //! Test harness: a real Prometheus on a free loopback port, and the plugin
-//! wired to a small test host that grants the network and meters it.
+//! on the API's test host (`vcli_plugin_api::testing`), which grants the
+//! network and meters it.
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::task::{Context, Poll};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use futures::future::BoxFuture;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use vcli_plugin_api::{
-    BoxedIo, CancellationToken, Capability, DescribePlugin, HostServices, NetworkMeter,
-    NetworkService, Output, OutputStyle, Plugin, PluginConfig, PluginContext, PluginError,
-};
+pub(crate) use vcli_plugin_api::testing::{Capture, Harness, TestHost};
+use vcli_plugin_api::{DescribePlugin, OutputStyle, Plugin, PluginError};
 use vcli_plugin_prometheus::PrometheusPlugin;
 
 /// How long the server may take to start, scrape and fire its alert.
@@ -234,164 +228,23 @@ pub(crate) fn promtool(args: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("promtool prints UTF-8")
 }
 
-/// The host side of the network service: records what it is asked, opens
-/// real TCP connections and counts the bytes that cross them.
-#[derive(Debug, Default)]
-pub(crate) struct TestMeter {
-    pub(crate) sent: Arc<AtomicU64>,
-    pub(crate) received: Arc<AtomicU64>,
-    pub(crate) authorized: Mutex<Vec<(String, u16)>>,
-    /// Hosts the policy refuses.
-    pub(crate) deny: Mutex<Vec<String>>,
+/// The API's test host with the network granted: real connections,
+/// authorized and counted by its meter.
+pub(crate) fn host() -> TestHost {
+    TestHost::builder().network().build()
 }
 
-impl NetworkMeter for TestMeter {
-    fn authorize(&self, host: &str, port: u16) -> Result<(), PluginError> {
-        self.authorized
-            .lock()
-            .unwrap()
-            .push((host.to_owned(), port));
-        if self.deny.lock().unwrap().iter().any(|h| h == host) {
-            return Err(PluginError::CapabilityDenied {
-                plugin: "prometheus".to_owned(),
-                capability: Capability::Network,
-                reason: format!("{host} is outside the network scope"),
-            });
-        }
-        Ok(())
-    }
-    fn connect(&self, host: &str, port: u16) -> BoxFuture<'static, Result<BoxedIo, PluginError>> {
-        let authorized = self.authorize(host, port);
-        let (sent, received) = (Arc::clone(&self.sent), Arc::clone(&self.received));
-        let address = format!("{host}:{port}");
-        Box::pin(async move {
-            authorized?;
-            let stream = tokio::net::TcpStream::connect(&address)
-                .await
-                .map_err(|e| {
-                    PluginError::with_source(format!("cannot connect to {address}: {e}"), e)
-                })?;
-            Ok(Box::new(Counting {
-                stream,
-                sent,
-                received,
-            }) as BoxedIo)
-        })
-    }
-}
-
-/// A TCP stream counting the bytes read and written, as the real host's
-/// metered connections do.
-#[derive(Debug)]
-struct Counting {
-    stream: tokio::net::TcpStream,
-    sent: Arc<AtomicU64>,
-    received: Arc<AtomicU64>,
-}
-
-impl AsyncRead for Counting {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let result = Pin::new(&mut self.stream).poll_read(cx, buf);
-        let read = (buf.filled().len() - before) as u64;
-        self.received.fetch_add(read, Ordering::Relaxed);
-        result
-    }
-}
-
-impl AsyncWrite for Counting {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        let result = Pin::new(&mut self.stream).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = &result {
-            self.sent.fetch_add(*n as u64, Ordering::Relaxed);
-        }
-        result
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_shutdown(cx)
-    }
-}
-
-/// A host granting everything, spawning on the test's tokio runtime.
-#[derive(Debug, Default)]
-pub(crate) struct TestHost {
-    pub(crate) meter: Arc<TestMeter>,
-    pub(crate) spawned: Mutex<Vec<String>>,
-}
-
-impl HostServices for TestHost {
-    fn spawn(
-        &self,
-        _plugin: &str,
-        name: &str,
-        task: BoxFuture<'static, ()>,
-    ) -> Result<(), PluginError> {
-        self.spawned.lock().unwrap().push(name.to_owned());
-        tokio::spawn(task);
-        Ok(())
-    }
-    fn capability_denied(&self, _plugin: &str, _capability: Capability, _what: &str) {}
-    fn network(&self, _plugin: &str) -> Result<NetworkService, PluginError> {
-        Ok(NetworkService::new(self.meter.clone()))
-    }
-}
-
-/// An initialized plugin and the host it talks to.
-#[derive(Debug)]
-pub(crate) struct Harness {
-    pub(crate) plugin: PrometheusPlugin,
-    pub(crate) host: Arc<TestHost>,
-    pub(crate) cancel: CancellationToken,
-}
-
-/// A plugin initialized with the configuration table `config` (TOML).
-pub(crate) async fn plugin(config: &str) -> Harness {
-    let host = Arc::new(TestHost::default());
-    let cancel = CancellationToken::new();
-    let granted = PrometheusPlugin::METADATA.capabilities.to_vec();
-    let ctx = PluginContext::new("prometheus", granted, cancel.clone(), host.clone());
-    let plugin = PrometheusPlugin::create();
-    plugin
-        .initialize(ctx, PluginConfig::from_toml(config))
+/// A plugin initialized with the configuration table `config` (TOML), on
+/// a [`host`] granting the network, with the capabilities it declares.
+pub(crate) async fn plugin(config: &str) -> Harness<PrometheusPlugin> {
+    Harness::on_host(host(), config, PrometheusPlugin::METADATA.capabilities)
         .await
-        .expect("initialize the plugin");
-    Harness {
-        plugin,
-        host,
-        cancel,
-    }
+        .expect("initialize the plugin")
 }
 
 /// A plugin pointed at `url` by its configuration.
-pub(crate) async fn plugin_for(url: &str) -> Harness {
+pub(crate) async fn plugin_for(url: &str) -> Harness<PrometheusPlugin> {
     plugin(&format!("url = \"{url}\"\ntimeout = \"10s\"\n")).await
-}
-
-/// A `Write` into a buffer the test keeps.
-#[derive(Clone, Default)]
-struct Shared(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Shared {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Runs `vcli prom ARGS...` and returns the result and everything written.
@@ -412,11 +265,11 @@ pub(crate) async fn run_styled(
     let matches = command
         .try_get_matches_from(std::iter::once("prom").chain(args.iter().copied()))
         .unwrap_or_else(|e| panic!("bad test arguments {args:?}: {e}"));
-    let buffer = Shared::default();
-    let mut out = Output::new(Box::new(buffer.clone()), style);
-    let result = plugin.run_command(&matches, &mut out).await;
-    let text = String::from_utf8(buffer.0.lock().unwrap().clone()).expect("output is UTF-8");
-    (result, text)
+    let capture = Capture::new();
+    let result = plugin
+        .run_command(&matches, &mut capture.output_styled(style))
+        .await;
+    (result, capture.data())
 }
 
 /// Runs a command that must succeed, returning its output.
