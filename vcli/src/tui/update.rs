@@ -1,13 +1,21 @@
 //! `update`: the only place the model changes. Pure apart from calls into
 //! the hosted views (which are themselves models the plugins keep).
 
-use vcli_plugin_api::{Intent, Key, KeyOutcome, KeyPress, Mouse, MouseKind, ViewEvent};
+use vcli_plugin_api::{Key, KeyOutcome, KeyPress, Mouse, MouseKind, ViewEvent};
 
 use super::hosted::HostedView;
 use super::keys::{Action, legacy_key};
-use super::model::{CommandState, HEALTH_HISTORY, Model, Overlay, PluginAction, Tab};
+use super::model::{CommandState, HEALTH_HISTORY, Model, Overlay, Tab};
 use super::msg::{Effect, Msg};
 use super::view::layout;
+
+mod intents;
+mod tabs;
+mod typing;
+
+use intents::intents_to_effects;
+use tabs::host_tab_key;
+use typing::{palette_key, paste};
 
 /// Applies `msg` to `model` and returns what the runtime must do.
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
@@ -245,167 +253,6 @@ fn key(model: &mut Model, press: KeyPress, effects: &mut Vec<Effect>) {
     }
 }
 
-/// Keys of the host's own tabs; true when used.
-fn host_tab_key(model: &mut Model, press: KeyPress, effects: &mut Vec<Effect>) -> bool {
-    let action = model.keys.action(press);
-    match &mut model.tabs[model.active] {
-        Tab::Plugins => {
-            let visible = model.plugins.visible().len();
-            let panel = &mut model.plugins;
-            match press.key {
-                Key::Up | Key::Char('k') => panel.selected = panel.selected.saturating_sub(1),
-                Key::Down | Key::Char('j') => {
-                    panel.selected = (panel.selected + 1).min(visible.saturating_sub(1));
-                }
-                Key::Enter => panel.detail = !panel.detail,
-                Key::Esc if panel.detail => panel.detail = false,
-                _ => {
-                    let action = match action {
-                        Some(Action::Start) => PluginAction::Start,
-                        Some(Action::Stop) => PluginAction::Stop,
-                        Some(Action::Reload) => PluginAction::Reload,
-                        _ => return false,
-                    };
-                    let Some(plugin) = model
-                        .plugins
-                        .visible()
-                        .get(model.plugins.selected)
-                        .map(|r| r.info.name)
-                    else {
-                        return true;
-                    };
-                    if action == PluginAction::Start {
-                        model.status = Some(format!("starting {plugin}…"));
-                        effects.push(Effect::Plugin { plugin, action });
-                    } else {
-                        model.overlay = Some(Overlay::Confirm { action, plugin });
-                    }
-                }
-            }
-            true
-        }
-        Tab::Events => {
-            let log = &mut model.events;
-            let len = log.visible().len();
-            match press.key {
-                Key::Up | Key::Char('k') => {
-                    log.scroll = (log.scroll + 1).min(len.saturating_sub(1))
-                }
-                Key::Down | Key::Char('j') => log.scroll = log.scroll.saturating_sub(1),
-                Key::PageUp => log.scroll = (log.scroll + 10).min(len.saturating_sub(1)),
-                Key::PageDown => log.scroll = log.scroll.saturating_sub(10),
-                Key::End => log.scroll = 0,
-                Key::Home => log.scroll = len.saturating_sub(1),
-                _ => return false,
-            }
-            true
-        }
-        Tab::Command(pane) => {
-            let len = pane.lines.len();
-            let page = usize::from(model.size.1.saturating_sub(5)).max(1);
-            match press.key {
-                Key::Esc if pane.state == CommandState::Running => {
-                    effects.push(Effect::Cancel(pane.id))
-                }
-                Key::Up | Key::Char('k') => {
-                    pane.scroll = (pane.scroll + 1).min(len.saturating_sub(1))
-                }
-                Key::Down | Key::Char('j') => pane.scroll = pane.scroll.saturating_sub(1),
-                Key::PageUp => pane.scroll = (pane.scroll + page).min(len.saturating_sub(1)),
-                Key::PageDown => pane.scroll = pane.scroll.saturating_sub(page),
-                Key::End | Key::Char('G') => pane.scroll = 0,
-                Key::Home | Key::Char('g') => pane.scroll = len.saturating_sub(1),
-                _ => return false,
-            }
-            true
-        }
-        Tab::Plugin { .. } => false,
-    }
-}
-
-fn palette_key(model: &mut Model, press: KeyPress, effects: &mut Vec<Effect>) {
-    let palette = &mut model.palette;
-    match press.key {
-        Key::Esc => model.overlay = None,
-        // With nothing typed, Tab cycles through what plugins offer for
-        // the selected resource.
-        Key::Tab if palette.input.is_empty() || palette.suggestion.is_some() => {
-            let offered = model
-                .selection
-                .as_ref()
-                .map_or(&[][..], |(_, c)| c.as_slice());
-            if offered.is_empty() {
-                palette.complete();
-            } else {
-                let next = palette.suggestion.map_or(0, |i| (i + 1) % offered.len());
-                palette.suggestion = Some(next);
-                palette.input.clone_from(&offered[next].line);
-            }
-        }
-        Key::Tab => palette.complete(),
-        Key::Up => palette.recall(true),
-        Key::Down => palette.recall(false),
-        Key::Backspace => {
-            palette.input.pop();
-            palette.candidates.clear();
-            palette.suggestion = None;
-        }
-        Key::Char('u') if press.modifiers.ctrl => palette.input.clear(),
-        Key::Char(c) if !press.modifiers.ctrl && !press.modifiers.alt => {
-            palette.input.push(c);
-            palette.candidates.clear();
-            palette.error = None;
-            palette.suggestion = None;
-        }
-        Key::Enter => {
-            let line = palette.input.trim().to_owned();
-            match palette.parse(&line) {
-                Ok(parsed) => {
-                    palette.remember(&line);
-                    palette.input.clear();
-                    palette.error = None;
-                    model.overlay = None;
-                    run(model, line, parsed, effects);
-                    effects.push(Effect::SaveHistory);
-                }
-                Err(e) => palette.error = Some(e),
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Pasted text goes where text is being typed: the palette or the filter
-/// line, on one line (a pasted newline must not run a command).
-fn paste(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
-    let text: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if matches!(model.overlay, Some(Overlay::Palette)) {
-        model.palette.input.push_str(&text);
-        model.palette.candidates.clear();
-        model.palette.suggestion = None;
-    } else if let Some(line) = &mut model.filter.editing {
-        line.push_str(&text);
-        let line = line.clone();
-        set_filter(model, line, effects);
-    }
-}
-
-/// Opens a command tab for `line` and asks the runtime to run it.
-fn run(model: &mut Model, line: String, parsed: super::palette::Parsed, effects: &mut Vec<Effect>) {
-    let id = model.next_command;
-    model.next_command += 1;
-    model.tabs.push(Tab::Command(super::model::CommandPane::new(
-        id,
-        line.clone(),
-    )));
-    let last = model.tabs.len() - 1;
-    focus(model, last, effects);
-    effects.push(Effect::Run { id, line, parsed });
-}
-
 fn mouse(model: &mut Model, kind: MouseKind, column: u16, row: u16, effects: &mut Vec<Effect>) {
     let areas = layout::areas(model);
     if kind == MouseKind::Click && row == areas.tabs.y && areas.tabs.height > 0 {
@@ -494,54 +341,6 @@ fn set_filter(model: &mut Model, text: String, effects: &mut Vec<Effect>) {
             model.events.scroll = 0;
         }
         _ => deliver(model, &ViewEvent::Filter(text), effects),
-    }
-}
-
-/// Routes what a view asked for.
-fn intents_to_effects(
-    model: &mut Model,
-    from: &'static str,
-    intents: Vec<Intent>,
-    effects: &mut Vec<Effect>,
-) {
-    for intent in intents {
-        match intent {
-            Intent::Selected(resource) => {
-                model.lens_owner = Some(from);
-                effects.push(Effect::Lens { from, resource });
-            }
-            Intent::Cleared => {
-                model.lenses.clear();
-                model.selection = None;
-            }
-            Intent::Reveal(resource) => reveal(model, from, &resource),
-            Intent::Run(line) => match model.palette.parse(&line) {
-                Ok(parsed) => run(model, line, parsed, effects),
-                Err(e) => model.status = Some(format!("{line}: {e}")),
-            },
-            Intent::Status(text) => model.status = Some(text),
-            _ => {}
-        }
-    }
-}
-
-/// Offers `resource` to the other plugins' views; the first that takes it gets focus.
-fn reveal(model: &mut Model, from: &'static str, resource: &vcli_plugin_api::ResourceRef) {
-    let event = ViewEvent::Reveal(resource.clone());
-    let taker = model.tabs.iter_mut().position(|t| match t {
-        Tab::Plugin {
-            plugin,
-            view: Some(view),
-            ..
-        } if *plugin != from => view.handle(&event) == KeyOutcome::Consumed,
-        _ => false,
-    });
-    match taker {
-        Some(i) => {
-            model.active = i;
-            model.filter.editing = None;
-        }
-        None => model.status = Some(format!("no view here shows {resource}")),
     }
 }
 
