@@ -24,9 +24,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use vcli_plugin_api::{Capability, HealthStatus, LifecycleState, Plugin};
 
-pub use call::CallError;
 pub(crate) use call::host_wait;
 pub(crate) use call::panic_message as panic_text;
+pub use call::{CallError, ViewCharge};
 pub use error::ManagerError;
 pub use events::{EVENT_BUFFER, EVENT_CAPACITY, Event, EventKind};
 pub use info::PluginInfo;
@@ -390,6 +390,13 @@ impl Manager {
             loan.instance().commands_for(resource)
         })
         .unwrap_or_default()
+    }
+
+    /// What charges calls into `name`'s views (render, events) to it; `None`
+    /// for an unknown plugin.
+    pub fn view_charge(&self, name: &str) -> Option<ViewCharge> {
+        let slot = self.inner.slot(name).ok()?;
+        Some(ViewCharge::new(Arc::clone(&slot.meter)))
     }
 
     /// Marks `name` failed because its view panicked in the host's UI

@@ -692,3 +692,36 @@ fn without_colour_the_selection_is_reverse_video_and_marked() {
             .contains(ratatui::style::Modifier::REVERSED)
     );
 }
+
+/// A view that spends a few milliseconds in `render`.
+struct Busy;
+
+impl View for Busy {
+    fn title(&self) -> String {
+        "Busy".into()
+    }
+
+    fn render(&mut self, _area: Rect, _buf: &mut Buffer) {
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_millis(3) {
+            std::hint::spin_loop();
+        }
+    }
+}
+
+#[test]
+fn time_in_a_view_is_charged_to_its_plugin() {
+    let registrations = vcli_plugin_api::registrations()
+        .into_iter()
+        .filter(|r| r.metadata().name == "steady");
+    let manager = vcli::Manager::new(Catalog::new(registrations).unwrap(), Config::default());
+    let before = manager.update_resources("steady").unwrap().poll_time;
+    let mut view = HostedView::new("steady", Box::new(Busy)).charged(manager.view_charge("steady"));
+    let mut buf = Buffer::empty(Rect::new(0, 0, 10, 2));
+    view.render(buf.area, &mut buf);
+    let after = manager.update_resources("steady").unwrap().poll_time;
+    assert!(
+        after - before >= Duration::from_millis(3),
+        "{before:?} → {after:?}"
+    );
+}

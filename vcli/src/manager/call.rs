@@ -179,6 +179,30 @@ impl<F: Future> Future for Metered<F> {
     }
 }
 
+/// Charges synchronous calls into a plugin's TUI view (made on the TUI's
+/// thread, outside any future) to the plugin, as a poll would be: the time
+/// to its CPU share, the allocations to its memory.
+#[derive(Debug, Clone)]
+pub struct ViewCharge {
+    meter: Arc<PluginMeter>,
+}
+
+impl ViewCharge {
+    pub(crate) fn new(meter: Arc<PluginMeter>) -> Self {
+        ViewCharge { meter }
+    }
+
+    /// Runs `f`, charged to the plugin.
+    pub fn run<T>(&self, f: impl FnOnce() -> T) -> T {
+        let _charged = self.meter.enter();
+        let started = Instant::now();
+        let out = f();
+        let spent = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.meter.poll_nanos.fetch_add(spent, Ordering::Relaxed);
+        out
+    }
+}
+
 thread_local! {
     /// Nanoseconds this thread has spent in [`host_wait`], so that a poll
     /// can leave them out of the plugin's CPU time.

@@ -299,9 +299,9 @@ impl Host {
                     .names()
                     .filter(|name| *name != from)
                     .filter_map(|name| {
-                        self.manager
-                            .lens(name, &resource)
-                            .map(|v| HostedView::new(name, v))
+                        self.manager.lens(name, &resource).map(|v| {
+                            HostedView::new(name, v).charged(self.manager.view_charge(name))
+                        })
                     })
                     .collect();
                 let commands = self
@@ -375,7 +375,7 @@ fn view_msg(manager: &Manager, plugin: &'static str) -> Msg {
     match manager.view(plugin) {
         Some(view) => Msg::View {
             plugin,
-            view: Some(HostedView::new(plugin, view)),
+            view: Some(HostedView::new(plugin, view).charged(manager.view_charge(plugin))),
             waiting: String::new(),
         },
         None => Msg::View {

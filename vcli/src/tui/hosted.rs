@@ -29,6 +29,8 @@ pub struct HostedView {
     pub broken: Option<String>,
     /// A panic not yet reported to the manager.
     pub unreported: Option<String>,
+    /// Charges the view's calls to its plugin (none in tests).
+    charge: Option<crate::manager::ViewCharge>,
 }
 
 impl std::fmt::Debug for HostedView {
@@ -48,7 +50,15 @@ impl HostedView {
             view,
             broken: None,
             unreported: None,
+            charge: None,
         }
+    }
+
+    /// Charges every call into the view to its plugin's CPU and memory.
+    #[must_use]
+    pub fn charged(mut self, charge: Option<crate::manager::ViewCharge>) -> Self {
+        self.charge = charge;
+        self
     }
 
     /// Runs `f` on the view unless it is broken; a panic breaks it.
@@ -57,7 +67,12 @@ impl HostedView {
             return fallback;
         }
         IN_VIEW.with(|v| v.set(true));
-        let result = catch_unwind(AssertUnwindSafe(|| f(self.view.as_mut())));
+        let view = self.view.as_mut();
+        let guarded = || catch_unwind(AssertUnwindSafe(|| f(view)));
+        let result = match &self.charge {
+            Some(charge) => charge.run(guarded),
+            None => guarded(),
+        };
         IN_VIEW.with(|v| v.set(false));
         match result {
             Ok(value) => value,
