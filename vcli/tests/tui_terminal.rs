@@ -27,7 +27,10 @@ struct Tmux {
 
 impl Tmux {
     fn run(&self, args: &[&str]) -> String {
+        // `-u`: UTF-8 whatever the locale says, so box-drawing characters
+        // come back as they were drawn.
         let out = Command::new("tmux")
+            .arg("-u")
             .arg("-L")
             .arg(&self.socket)
             .args(args)
