@@ -725,3 +725,54 @@ fn time_in_a_view_is_charged_to_its_plugin() {
         "{before:?} → {after:?}"
     );
 }
+
+/// A view whose Enter asks to show a pod elsewhere, as an alert list does.
+#[derive(Default)]
+struct Revealer {
+    intents: Vec<Intent>,
+}
+
+impl View for Revealer {
+    fn title(&self) -> String {
+        "Alerts".into()
+    }
+
+    fn render(&mut self, _area: Rect, _buf: &mut Buffer) {}
+
+    fn handle_key(&mut self, key: Key) -> KeyOutcome {
+        if key == Key::Enter {
+            let pod = ResourceRef::new("Pod", "db-0").in_namespace("shop");
+            self.intents.push(Intent::Reveal(pod));
+            KeyOutcome::Consumed
+        } else {
+            KeyOutcome::Ignored
+        }
+    }
+
+    fn take_intents(&mut self) -> Vec<Intent> {
+        std::mem::take(&mut self.intents)
+    }
+}
+
+#[test]
+fn a_reveal_focuses_the_view_that_shows_the_resource() {
+    let mut m = model(80, 24);
+    m.add_plugin_tab("alerts", "Alerts".into(), String::new());
+    update(
+        &mut m,
+        Msg::View {
+            plugin: "alerts",
+            view: Some(HostedView::new("alerts", Box::new(Revealer::default()))),
+            waiting: String::new(),
+        },
+    );
+    let alerts = m.tabs.iter().position(|t| t.title() == "Alerts").unwrap();
+    update(
+        &mut m,
+        key(char::from(b'1' + u8::try_from(alerts).unwrap())),
+    );
+    assert_eq!(m.active, alerts);
+    update(&mut m, special(Key::Enter));
+    assert_eq!(m.active, 0, "the pods view took the pod and has focus");
+    assert!(screen(&mut m).contains("> db-0"));
+}

@@ -65,6 +65,9 @@ pub struct FiringAlert {
     pub active_at: f64,
     /// The value of the alert expression.
     pub value: f64,
+    /// The pod the alert names (its `namespace` and `pod` labels), if any:
+    /// Enter on the alert shows that pod in the view that has it.
+    pub pod: Option<(String, String)>,
 }
 
 /// The query panel.
@@ -134,6 +137,12 @@ impl ViewState {
     /// Runs `f` on the current model under the lock (keep it short).
     pub(crate) fn with_model<R>(&self, f: impl FnOnce(&PromModel) -> R) -> R {
         f(&lock(&self.model))
+    }
+
+    /// Replaces the model (tests build one by hand).
+    #[cfg(test)]
+    pub(crate) fn replace(&self, model: PromModel) {
+        *lock(&self.model) = model;
     }
 
     pub(crate) fn set_url(&self, url: &str) {
@@ -298,6 +307,10 @@ pub(crate) fn firing(alerts: &[prometheus_http_query::response::Alert]) -> Vec<F
                 labels: crate::format::label_list(&labels, &["alertname", "severity"]),
                 active_at: rules::unix(a.active_at()),
                 value: a.value(),
+                pod: labels
+                    .get("namespace")
+                    .zip(labels.get("pod"))
+                    .map(|(ns, pod)| (ns.clone(), pod.clone())),
             }
         })
         .collect();

@@ -12,7 +12,7 @@ use vcli_plugin_api::ratatui_core::layout::{Constraint, Layout, Rect};
 use vcli_plugin_api::ratatui_core::style::{Color, Modifier, Style, Stylize};
 use vcli_plugin_api::ratatui_core::text::{Line, Span};
 use vcli_plugin_api::ratatui_core::widgets::Widget;
-use vcli_plugin_api::{Key, KeyOutcome, View};
+use vcli_plugin_api::{Intent, Key, KeyOutcome, ResourceRef, View};
 
 use crate::format::{compact, short_duration};
 use crate::graph::{chart, color_of, legend_symbol};
@@ -26,6 +26,11 @@ const LEGEND_LINES: usize = 3;
 /// Draws `model` into `area` of `buf`. Reads nothing but its arguments (no
 /// clock, no locks), so the same model always draws the same cells.
 pub fn render(model: &PromModel, area: Rect, buf: &mut Buffer) {
+    render_selected(model, None, area, buf);
+}
+
+/// Draws the view with firing alert `selected` highlighted.
+pub fn render_selected(model: &PromModel, selected: Option<usize>, area: Rect, buf: &mut Buffer) {
     let area = area.intersection(buf.area);
     if area.is_empty() {
         return;
@@ -51,7 +56,7 @@ pub fn render(model: &PromModel, area: Rect, buf: &mut Buffer) {
     let [targets, alerts] =
         Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(tables);
     render_targets(model, targets, buf);
-    render_alerts(model, alerts, buf);
+    render_alerts(model, selected, alerts, buf);
     render_query(model, panel, buf);
 }
 
@@ -116,7 +121,7 @@ fn render_targets(model: &PromModel, area: Rect, buf: &mut Buffer) {
         .render(area, buf);
 }
 
-fn render_alerts(model: &PromModel, area: Rect, buf: &mut Buffer) {
+fn render_alerts(model: &PromModel, selected: Option<usize>, area: Rect, buf: &mut Buffer) {
     let block = Block::bordered().title(format!(" Firing alerts ({}) ", model.alerts.len()));
     if model.alerts.is_empty() {
         Paragraph::new(Span::styled(
@@ -128,14 +133,19 @@ fn render_alerts(model: &PromModel, area: Rect, buf: &mut Buffer) {
         return;
     }
     let now = model.updated_at.unwrap_or_default();
-    let rows = model.alerts.iter().map(|a| {
-        Row::new(vec![
+    let rows = model.alerts.iter().enumerate().map(|(i, a)| {
+        let row = Row::new(vec![
             Span::styled(a.name.clone(), Style::default().fg(Color::Red)),
             Span::raw(a.severity.clone().unwrap_or_else(|| "-".to_owned())),
             Span::raw(short_duration(now - a.active_at)),
             Span::raw(compact(a.value)),
             Span::raw(a.labels.clone()),
-        ])
+        ]);
+        if selected == Some(i) {
+            row.style(Style::default().add_modifier(Modifier::REVERSED))
+        } else {
+            row
+        }
     });
     let widths = [
         Constraint::Fill(2),
@@ -212,6 +222,9 @@ fn render_query(model: &PromModel, area: Rect, buf: &mut Buffer) {
 /// The view handed to the TUI: renders the shared model, `r` refreshes now.
 pub(crate) struct PromView {
     state: Arc<ViewState>,
+    /// The firing alert the keys moved to, if any.
+    selected: Option<usize>,
+    intents: Vec<Intent>,
 }
 
 impl fmt::Debug for PromView {
@@ -222,7 +235,11 @@ impl fmt::Debug for PromView {
 
 impl PromView {
     pub(crate) fn new(state: Arc<ViewState>) -> Self {
-        PromView { state }
+        PromView {
+            state,
+            selected: None,
+            intents: Vec::new(),
+        }
     }
 }
 
@@ -242,20 +259,102 @@ impl View for PromView {
     }
 
     fn key_hints(&self) -> Vec<vcli_plugin_api::KeyHint> {
-        vec![vcli_plugin_api::KeyHint::new("r", "refresh now")]
+        vec![
+            vcli_plugin_api::KeyHint::new("r", "refresh now"),
+            vcli_plugin_api::KeyHint::new("j/k ↑↓", "select alert"),
+            vcli_plugin_api::KeyHint::new("Enter", "show the alert's pod"),
+        ]
     }
 
     fn render(&mut self, area: Rect, buf: &mut Buffer) {
-        self.state.with_model(|model| render(model, area, buf));
+        let selected = self.selected;
+        self.state
+            .with_model(|model| render_selected(model, selected, area, buf));
     }
 
     fn handle_key(&mut self, key: Key) -> KeyOutcome {
+        let count = self.state.with_model(|model| model.alerts.len());
+        let last = count.saturating_sub(1);
         match key {
-            Key::Char('r') => {
-                self.state.wake.notify_one();
-                KeyOutcome::Consumed
+            Key::Char('r') => self.state.wake.notify_one(),
+            Key::Char('j') | Key::Down if count > 0 => {
+                self.selected = Some(self.selected.map_or(0, |i| (i + 1).min(last)));
             }
-            _ => KeyOutcome::Ignored,
+            Key::Char('k') | Key::Up if count > 0 => {
+                self.selected = Some(self.selected.map_or(0, |i| i.saturating_sub(1)).min(last));
+            }
+            Key::Esc if self.selected.is_some() => self.selected = None,
+            Key::Enter => {
+                let pod = self.state.with_model(|model| {
+                    self.selected
+                        .and_then(|i| model.alerts.get(i))
+                        .map(|a| (a.name.clone(), a.pod.clone()))
+                });
+                match pod {
+                    Some((_, Some((namespace, name)))) => self.intents.push(Intent::Reveal(
+                        ResourceRef::new("Pod", name).in_namespace(namespace),
+                    )),
+                    Some((alert, None)) => self.intents.push(Intent::Status(format!(
+                        "alert {alert} names no pod (no namespace and pod labels)"
+                    ))),
+                    None => return KeyOutcome::Ignored,
+                }
+            }
+            _ => return KeyOutcome::Ignored,
         }
+        KeyOutcome::Consumed
+    }
+
+    fn take_intents(&mut self) -> Vec<Intent> {
+        std::mem::take(&mut self.intents)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FiringAlert, PromModel};
+
+    fn alert(name: &str, pod: Option<(&str, &str)>) -> FiringAlert {
+        FiringAlert {
+            name: name.to_owned(),
+            pod: pod.map(|(ns, p)| (ns.to_owned(), p.to_owned())),
+            ..FiringAlert::default()
+        }
+    }
+
+    #[test]
+    fn enter_on_an_alert_asks_to_show_its_pod() {
+        let state = Arc::new(ViewState::default());
+        state.replace(PromModel {
+            alerts: vec![
+                alert("NodeDown", None),
+                alert("PodCrashLooping", Some(("shop", "web-0"))),
+            ],
+            ..PromModel::default()
+        });
+        let mut view = PromView::new(Arc::clone(&state));
+        assert_eq!(
+            view.handle_key(Key::Enter),
+            KeyOutcome::Ignored,
+            "nothing selected"
+        );
+        view.handle_key(Key::Down);
+        view.handle_key(Key::Enter);
+        assert_eq!(
+            view.take_intents(),
+            [Intent::Status(
+                "alert NodeDown names no pod (no namespace and pod labels)".into()
+            )]
+        );
+        view.handle_key(Key::Down);
+        view.handle_key(Key::Down);
+        view.handle_key(Key::Enter);
+        assert_eq!(
+            view.take_intents(),
+            [Intent::Reveal(
+                ResourceRef::new("Pod", "web-0").in_namespace("shop")
+            )]
+        );
     }
 }

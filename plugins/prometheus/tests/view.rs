@@ -80,6 +80,7 @@ fn full_model() -> PromModel {
                 labels: "instance=10.0.0.4:9100,job=node".to_owned(),
                 active_at: T0 - 754.0,
                 value: 0.0,
+                pod: None,
             },
             FiringAlert {
                 name: "HighLatency".to_owned(),
@@ -87,6 +88,7 @@ fn full_model() -> PromModel {
                 labels: "route=/api".to_owned(),
                 active_at: T0 - 45.0,
                 value: 1.2345,
+                pod: None,
             },
         ],
         query: Some(QueryPanel {
