@@ -18,6 +18,11 @@ use prometheus::Prometheus;
 /// because CI builds are debug builds on two shared cores.
 const PATIENCE: Duration = Duration::from_secs(30);
 
+/// What the shell does once vcli has exited: print its exit code and
+/// whether the terminal is back in canonical mode with echo (raw mode would
+/// show `-icanon -echo`), then keep the pane open to be read.
+const AFTER_EXIT: &str = " ; echo EXIT=$? ; stty -a | tr ' ' '\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' ' ; echo ; sleep 600";
+
 /// A tmux server of the test's own (its own socket), killed when dropped.
 struct Tmux {
     socket: String,
@@ -29,7 +34,9 @@ impl Tmux {
     fn run(&self, args: &[&str]) -> String {
         // `-u`: UTF-8 whatever the locale says, so box-drawing characters
         // come back as they were drawn.
+        // No user configuration either: the server is the test's own.
         let out = Command::new("tmux")
+            .args(["-f", "/dev/null"])
             .arg("-u")
             .arg("-L")
             .arg(&self.socket)
@@ -37,6 +44,28 @@ impl Tmux {
             .output()
             .expect("these tests need tmux (apt-get install tmux)");
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Starts `shell` in a new session of `width` x `height` with the test's
+    /// environment, and sends keys to it from now on.
+    fn open(&mut self, session: &str, (width, height): (u16, u16), env: &[String], shell: &str) {
+        let (width, height) = (width.to_string(), height.to_string());
+        let mut args = vec![
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            &width,
+            "-y",
+            &height,
+        ];
+        for var in env {
+            args.extend(["-e", var.as_str()]);
+        }
+        args.extend(["-e", "TERM=xterm-256color", "sh", "-c", shell]);
+        self.run(&args);
+        self.session = session.to_owned();
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -112,36 +141,14 @@ fn drive(dir: &Path, kubeconfig: &Path, config: &Path) {
         socket: format!("vcli-test-{}", std::process::id()),
         session: "tui".to_owned(),
     };
-    // `vcli` alone, at a terminal, opens the cockpit. After it exits the
-    // shell prints its exit code and whether the terminal is back in
-    // canonical mode with echo (raw mode would show `-icanon -echo`).
-    let shell = format!(
-        "{} ; echo EXIT=$? ; stty -a | tr ' ' '\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' ' ; echo ; sleep 600",
-        env!("CARGO_BIN_EXE_vcli")
-    );
-    tmux.run(&[
-        "-f",
-        "/dev/null",
-        "new-session",
-        "-d",
-        "-s",
-        "tui",
-        "-x",
-        "120",
-        "-y",
-        "32",
-        "-e",
-        &format!("KUBECONFIG={}", kubeconfig.display()),
-        "-e",
-        &format!("VCLI_CONFIG={}", config.display()),
-        "-e",
-        &format!("VCLI_STATE_DIR={}", dir.join("state").display()),
-        "-e",
-        "TERM=xterm-256color",
-        "sh",
-        "-c",
-        &shell,
-    ]);
+    // `vcli` alone, at a terminal, opens the cockpit.
+    let shell = format!("{}{AFTER_EXIT}", env!("CARGO_BIN_EXE_vcli"));
+    let env = [
+        format!("KUBECONFIG={}", kubeconfig.display()),
+        format!("VCLI_CONFIG={}", config.display()),
+        format!("VCLI_STATE_DIR={}", dir.join("state").display()),
+    ];
+    tmux.open("tui", (120, 32), &env, &shell);
 
     // The first frame: tabs, then the pods once the watch answered.
     tmux.wait_for("1 Kubernetes │ 2 Prometheus │ 3 Plugins │ 4 Events");
@@ -202,32 +209,11 @@ fn drive(dir: &Path, kubeconfig: &Path, config: &Path) {
     // server whose last session was killed may still be exiting).
     let pid_file = dir.join("vcli.pid");
     let shell = format!(
-        "sh -c 'echo $$ > {}; exec {}' ; echo EXIT=$? ; stty -a | tr ' ' '\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' ' ; echo ; sleep 600",
+        "sh -c 'echo $$ > {}; exec {}'{AFTER_EXIT}",
         pid_file.display(),
         env!("CARGO_BIN_EXE_vcli")
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "term",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "-e",
-        &format!("KUBECONFIG={}", kubeconfig.display()),
-        "-e",
-        &format!("VCLI_CONFIG={}", config.display()),
-        "-e",
-        &format!("VCLI_STATE_DIR={}", dir.join("state").display()),
-        "-e",
-        "TERM=xterm-256color",
-        "sh",
-        "-c",
-        &shell,
-    ]);
-    tmux.session = "term".to_owned();
+    tmux.open("term", (100, 30), &env, &shell);
     tmux.wait_for("3 Plugins");
     let pid = std::fs::read_to_string(&pid_file).unwrap();
     let killed = Command::new("kill")

@@ -128,18 +128,7 @@ fn startup() -> Result<()> {
 }
 
 fn commands(prometheus: bool, kubernetes: bool) -> Result<()> {
-    crate::cargo(&[
-        "build",
-        "--release",
-        "--package",
-        "vcli",
-        "--package",
-        "vcli-k8s-emulator",
-        "--bin",
-        "vcli",
-        "--bin",
-        "k8s-emulator",
-    ])?;
+    build_vcli_and_emulator()?;
     let target = target_dir()?;
     let (vcli, emulator) = crate::compare::binaries(&target);
     if prometheus {
@@ -222,6 +211,23 @@ fn bundle() -> Result<()> {
     );
     println!("| **second bundle, adding hello** (target: under 60) | **{second:.1}** |");
     Ok(())
+}
+
+/// Release builds of `vcli` and the Kubernetes API emulator, which the
+/// whole-command benchmarks run side by side.
+fn build_vcli_and_emulator() -> Result<()> {
+    crate::cargo(&[
+        "build",
+        "--release",
+        "--package",
+        "vcli",
+        "--package",
+        "vcli-k8s-emulator",
+        "--bin",
+        "vcli",
+        "--bin",
+        "k8s-emulator",
+    ])
 }
 
 pub(crate) fn hyperfine(args: &[&str]) -> Result<()> {

@@ -17,18 +17,7 @@ const LAUNCHES: usize = 20;
 const IDLE: Duration = Duration::from_secs(10);
 
 pub(crate) fn run() -> Result<()> {
-    crate::cargo(&[
-        "build",
-        "--release",
-        "--package",
-        "vcli",
-        "--package",
-        "vcli-k8s-emulator",
-        "--bin",
-        "vcli",
-        "--bin",
-        "k8s-emulator",
-    ])?;
+    super::build_vcli_and_emulator()?;
     let bin = super::target_dir()?.join("release");
     let dir = std::env::temp_dir().join(format!("vcli-bench-tui-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
