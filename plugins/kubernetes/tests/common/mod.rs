@@ -151,16 +151,21 @@ pub fn kubectl() -> PathBuf {
     );
 }
 
-/// Runs kubectl against the env's emulator where it must fail; returns its
-/// exit code and stderr.
-pub fn kubectl_failure(env: &Env, args: &[&str]) -> (i32, String) {
-    let out = std::process::Command::new(kubectl())
+/// Runs kubectl against the env's emulator, and nothing else's kubeconfig.
+fn kubectl_output(env: &Env, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(kubectl())
         .arg("--kubeconfig")
         .arg(&env.kubeconfig)
         .args(args)
         .env_remove("KUBECONFIG")
         .output()
-        .expect("kubectl runs");
+        .expect("kubectl runs")
+}
+
+/// Runs kubectl against the env's emulator where it must fail; returns its
+/// exit code and stderr.
+pub fn kubectl_failure(env: &Env, args: &[&str]) -> (i32, String) {
+    let out = kubectl_output(env, args);
     assert!(
         !out.status.success(),
         "kubectl {} succeeded",
@@ -174,13 +179,7 @@ pub fn kubectl_failure(env: &Env, args: &[&str]) -> (i32, String) {
 
 /// Runs kubectl against the env's emulator; returns stdout and stderr, panics on failure.
 pub fn run_kubectl_noted(env: &Env, args: &[&str]) -> (String, String) {
-    let out = std::process::Command::new(kubectl())
-        .arg("--kubeconfig")
-        .arg(&env.kubeconfig)
-        .args(args)
-        .env_remove("KUBECONFIG")
-        .output()
-        .expect("kubectl runs");
+    let out = kubectl_output(env, args);
     assert!(
         out.status.success(),
         "kubectl {} failed: {}",
@@ -195,20 +194,7 @@ pub fn run_kubectl_noted(env: &Env, args: &[&str]) -> (String, String) {
 
 /// Runs kubectl against the env's emulator; returns stdout, panics on failure.
 pub fn run_kubectl(env: &Env, args: &[&str]) -> String {
-    let out = std::process::Command::new(kubectl())
-        .arg("--kubeconfig")
-        .arg(&env.kubeconfig)
-        .args(args)
-        .env_remove("KUBECONFIG")
-        .output()
-        .expect("kubectl runs");
-    assert!(
-        out.status.success(),
-        "kubectl {} failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    run_kubectl_noted(env, args).0
 }
 
 /// Panics with the differing lines when vcli's output is not kubectl's, byte for byte.
