@@ -112,6 +112,12 @@ pub trait FileSystemAccess: Send + Sync + fmt::Debug {
     /// inside a granted root, refusing `..`, absolute escapes and symlinks
     /// that leave the root.
     fn resolve(&self, path: &std::path::Path) -> Result<std::path::PathBuf, PluginError>;
+
+    /// The directory the host set aside for this plugin's own cache, inside
+    /// the service's roots, or `None` when the host sets none aside.
+    fn cache_dir(&self) -> Option<std::path::PathBuf> {
+        None
+    }
 }
 
 /// Files below the directories the policy grants the plugin.
@@ -136,6 +142,16 @@ impl FileSystemService {
         path: impl AsRef<std::path::Path>,
     ) -> Result<std::path::PathBuf, PluginError> {
         self.access.resolve(path.as_ref())
+    }
+
+    /// The directory the host set aside for this plugin's cache (vcli uses
+    /// `$VCLI_CACHE_DIR/<plugin>`, else the user's cache directory, e.g.
+    /// `~/.cache/vcli/<plugin>`). It is always inside the service's roots, so
+    /// a plugin granted files can keep data there that it can rebuild, such as
+    /// API discovery, without the operator naming a directory. It may not exist
+    /// yet; `None` when the host sets no directory aside.
+    pub fn cache_dir(&self) -> Option<std::path::PathBuf> {
+        self.access.cache_dir()
     }
 
     /// Reads a whole file inside a granted root.

@@ -58,8 +58,14 @@ pub struct Metadata {
     pub api_requirement: &'static str,
     /// The plugin API version this plugin was compiled against.
     pub api_version: &'static str,
-    /// Capabilities the plugin needs; the user's policy must grant all of them.
+    /// Capabilities the plugin uses; the user's policy must grant all of them
+    /// but the [`optional_capabilities`](Self::optional_capabilities).
     pub capabilities: &'static [Capability],
+    /// Those of `capabilities` the plugin can do without (say, files for a
+    /// cache): a policy that refuses one runs the plugin without it instead
+    /// of refusing the plugin. The plugin checks
+    /// [`PluginContext::granted`](crate::PluginContext::granted) before using one.
+    pub optional_capabilities: &'static [Capability],
     /// The name of the CLI subcommand the plugin contributes (`vcli <command> ...`),
     /// if any. Defaults to none.
     pub command: Option<&'static str>,
@@ -78,6 +84,7 @@ impl Metadata {
             api_requirement: crate::API_REQUIREMENT,
             api_version: crate::API_VERSION,
             capabilities: &[],
+            optional_capabilities: &[],
             command: None,
         }
     }
@@ -109,6 +116,14 @@ impl Metadata {
     /// Sets the capabilities the plugin needs.
     pub const fn capabilities(mut self, capabilities: &'static [Capability]) -> Self {
         self.capabilities = capabilities;
+        self
+    }
+
+    /// Marks some of the capabilities as optional: the plugin runs, without
+    /// them, under a policy that refuses them. Each should also be in
+    /// [`capabilities`](Self::capabilities), so that reviews list it.
+    pub const fn optional_capabilities(mut self, optional: &'static [Capability]) -> Self {
+        self.optional_capabilities = optional;
         self
     }
 

@@ -116,7 +116,9 @@ impl TestHostBuilder {
 
     /// Grants the filesystem service rooted in `root`: relative paths are
     /// resolved inside it; `..`, and absolute paths or symlinks that leave
-    /// it, are refused.
+    /// it, are refused. The plugin's cache directory
+    /// ([`FileSystemService::cache_dir`]) is `root/cache/<plugin>`, as the
+    /// host keeps one per plugin.
     #[must_use]
     pub fn files(mut self, root: impl Into<PathBuf>) -> Self {
         self.files = Some(root.into());
@@ -369,6 +371,10 @@ impl RootedFiles {
 }
 
 impl FileSystemAccess for RootedFiles {
+    fn cache_dir(&self) -> Option<PathBuf> {
+        Some(self.root.join("cache").join(&self.plugin))
+    }
+
     fn resolve(&self, path: &Path) -> Result<PathBuf, PluginError> {
         if path.components().any(|c| c == Component::ParentDir) {
             return Err(self.refuse(path, "uses `..`; it must stay inside"));
@@ -760,6 +766,7 @@ mod tests {
         let host = TestHost::builder().files(&root).build();
         let files = host.filesystem("p").unwrap();
         assert_eq!(files.resolve("a/b").unwrap(), root.join("a/b"));
+        assert_eq!(files.cache_dir(), Some(root.join("cache").join("p")));
         assert_eq!(files.resolve(root.join("c")).unwrap(), root.join("c"));
         for bad in ["../x", "a/../../x", "/etc/passwd"] {
             let err = files.resolve(bad).unwrap_err();

@@ -19,6 +19,7 @@ fn testbed(config: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vcli-testbed"));
     cmd.env("VCLI_CONFIG", &path)
         .env("VCLI_STATE_DIR", dir.join("state"))
+        .env("VCLI_CACHE_DIR", dir.join("cache"))
         .env_remove("VCLI_LOG")
         .stdin(Stdio::null());
     cmd

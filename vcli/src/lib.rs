@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod dirs;
 pub mod manager;
 pub mod policy;
 pub mod registry;

@@ -267,12 +267,28 @@ pub struct Refusal {
     pub fix: String,
 }
 
+/// The capabilities `meta` declares as an operator reads them, optional
+/// ones marked: `network, filesystem (optional)`.
+pub fn declared(meta: &Metadata) -> Vec<String> {
+    meta.capabilities
+        .iter()
+        .map(|c| {
+            if meta.optional_capabilities.contains(c) {
+                format!("{c} (optional)")
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 impl CapabilityPolicy {
-    /// The capabilities granted to a plugin declaring `meta.capabilities`.
+    /// The capabilities granted to a plugin declaring `meta.capabilities`;
+    /// optional ones the policy refuses are left out.
     ///
     /// # Errors
     ///
-    /// The first declared capability the policy refuses, with the key to change.
+    /// The first required capability the policy refuses, with the key to change.
     pub fn grant(
         &self,
         global: &GlobalPolicy,
@@ -285,6 +301,13 @@ impl CapabilityPolicy {
                 capability,
                 fix,
             };
+            // An optional capability the policy refuses is left out rather
+            // than refusing the plugin: it runs without it.
+            let refused = self.deny.contains(&capability)
+                || (global.default == DefaultGrant::Deny && !self.grant.contains(&capability));
+            if refused && meta.optional_capabilities.contains(&capability) {
+                continue;
+            }
             if self.deny.contains(&capability) {
                 return Err(refusal(format!(
                     "remove \"{capability}\" from plugins.{}.policy.deny in the config file",
@@ -432,5 +455,40 @@ mod tests {
                 .fix
                 .contains("plugins.p.policy.deny")
         );
+    }
+
+    #[test]
+    fn an_optional_capability_refused_is_left_out_not_fatal() {
+        let meta = Metadata::new("p", "1.0.0")
+            .capabilities(&[Capability::Network, Capability::Filesystem])
+            .optional_capabilities(&[Capability::Filesystem]);
+        let closed = GlobalPolicy {
+            default: DefaultGrant::Deny,
+        };
+        let network_only = CapabilityPolicy {
+            grant: vec![Capability::Network],
+            ..Default::default()
+        };
+        assert_eq!(
+            network_only.grant(&closed, &meta).unwrap(),
+            vec![Capability::Network]
+        );
+        let denied = CapabilityPolicy {
+            deny: vec![Capability::Filesystem],
+            ..Default::default()
+        };
+        assert_eq!(
+            denied.grant(&GlobalPolicy::default(), &meta).unwrap(),
+            vec![Capability::Network]
+        );
+        // Granted when the policy allows it, and still required ones refuse.
+        assert_eq!(
+            CapabilityPolicy::default()
+                .grant(&GlobalPolicy::default(), &meta)
+                .unwrap()
+                .len(),
+            2
+        );
+        assert!(CapabilityPolicy::default().grant(&closed, &meta).is_err());
     }
 }

@@ -22,7 +22,6 @@ use vcli_plugin_api::Capability;
 
 pub(crate) use settings::RawTuiSettings;
 pub use settings::TuiSettings;
-pub use terminal::state_dir;
 
 use crate::catalog::Catalog;
 use crate::cli::{EXIT_FAILURE, Failure};

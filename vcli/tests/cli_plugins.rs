@@ -14,6 +14,7 @@ fn vcli() -> Command {
     // No user configuration or state leaks into the tests.
     cmd.env("VCLI_CONFIG", "/dev/null")
         .env("VCLI_STATE_DIR", state_dir())
+        .env("VCLI_CACHE_DIR", state_dir().join("cache"))
         .env_remove("KUBECONFIG");
     cmd
 }

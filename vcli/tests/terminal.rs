@@ -23,6 +23,7 @@ fn vcli(args: &[&str]) -> Command {
     cmd.args(args)
         .env("VCLI_CONFIG", "/dev/null")
         .env("VCLI_STATE_DIR", state_dir())
+        .env("VCLI_CACHE_DIR", state_dir().join("cache"))
         .env_remove("KUBECONFIG")
         .env_remove("VCLI_LOG")
         .env_remove("NO_COLOR");
@@ -48,6 +49,7 @@ fn on_terminal(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
         .arg("/dev/null")
         .env("VCLI_CONFIG", "/dev/null")
         .env("VCLI_STATE_DIR", state_dir())
+        .env("VCLI_CACHE_DIR", state_dir().join("cache"))
         .env_remove("KUBECONFIG")
         .env_remove("VCLI_LOG")
         .env_remove("NO_COLOR")

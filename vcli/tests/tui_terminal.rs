@@ -147,6 +147,7 @@ fn drive(dir: &Path, kubeconfig: &Path, config: &Path) {
         format!("KUBECONFIG={}", kubeconfig.display()),
         format!("VCLI_CONFIG={}", config.display()),
         format!("VCLI_STATE_DIR={}", dir.join("state").display()),
+        format!("VCLI_CACHE_DIR={}", dir.join("cache").display()),
     ];
     tmux.open("tui", (120, 32), &env, &shell);
 

@@ -75,6 +75,7 @@ fn demo(bin: &Path, dir: &Path, pods: u32) -> Result<ExitStatus> {
         .env("KUBECONFIG", &kubeconfig)
         .env("VCLI_CONFIG", &config)
         .env("VCLI_STATE_DIR", dir.join("state"))
+        .env("VCLI_CACHE_DIR", dir.join("cache"))
         .status()
         .context("cannot run vcli")
 }

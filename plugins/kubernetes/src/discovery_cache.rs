@@ -1,6 +1,7 @@
 //! Discovery kept on disk between runs, as kubectl keeps it in `~/.kube/cache/discovery`:
-//! one file per server under vcli's cache directory (`$XDG_CACHE_HOME/vcli/kubernetes`,
-//! or the plugin's `cache_dir` setting), fresh for six hours.
+//! one file per server under the cache directory the host sets aside for the plugin
+//! (`~/.cache/vcli/plugins/kubernetes`), or the plugin's `cache_dir` setting, fresh for
+//! six hours.
 //!
 //! Files are read and written only through the host's filesystem service, so only when the
 //! policy grants the plugin the filesystem capability. Without it there is no cache, and
@@ -49,11 +50,6 @@ fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-}
-
-/// The default directory: vcli's cache directory (XDG on Linux) and `kubernetes`.
-pub(crate) fn default_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "vcli").map(|d| d.cache_dir().join("kubernetes"))
 }
 
 /// A file name for a server URL, as kubectl derives its cache directory from the host:

@@ -247,9 +247,11 @@ impl Plugin for KubernetesPlugin {
     }
 }
 
-/// The discovery cache: in the plugin's cache directory, through the host's filesystem
-/// service, when the policy grants files. Without the grant there is no cache; the
-/// capability is only checked, never asked for, so its absence is no violation.
+/// The discovery cache: in the `cache_dir` setting or the cache directory the host sets
+/// aside for the plugin, through the host's filesystem service, when the policy grants
+/// files (the plugin declares the capability, so a stock policy grants it). Without the
+/// grant there is no cache; the capability is only checked, never asked for, so its
+/// absence is no violation.
 fn discovery_cache_for(
     ctx: &PluginContext,
     settings: &Settings,
@@ -257,15 +259,12 @@ fn discovery_cache_for(
     if !ctx.granted().contains(&Capability::Filesystem) {
         return discovery_cache::DiscoveryCache::disabled();
     }
-    let dir = settings
-        .cache_dir
-        .clone()
-        .or_else(discovery_cache::default_dir);
-    match (ctx.filesystem(), dir) {
-        (Ok(files), Some(dir)) => {
-            discovery_cache::DiscoveryCache::new(files, &dir, discovery_cache::TTL)
-        }
-        _ => discovery_cache::DiscoveryCache::disabled(),
+    let Ok(files) = ctx.filesystem() else {
+        return discovery_cache::DiscoveryCache::disabled();
+    };
+    match settings.cache_dir.clone().or_else(|| files.cache_dir()) {
+        Some(dir) => discovery_cache::DiscoveryCache::new(files, &dir, discovery_cache::TTL),
+        None => discovery_cache::DiscoveryCache::disabled(),
     }
 }
 
@@ -277,10 +276,13 @@ impl DescribePlugin for KubernetesPlugin {
         .command("k8s")
         .capabilities(&[
             Capability::Network,
+            Capability::Filesystem,
             Capability::KubernetesApi,
             Capability::CliCommands,
             Capability::TuiRendering,
-        ]);
+        ])
+        // Files only hold the discovery cache: without them `get` asks the server each time.
+        .optional_capabilities(&[Capability::Filesystem]);
 
     fn command() -> Option<clap::Command> {
         Some(cli::command())

@@ -32,9 +32,9 @@ pub struct Settings {
     pub request_timeout: Option<String>,
     /// Objects per list page (default 500).
     pub page_size: Option<u32>,
-    /// Where `get` keeps API discovery between runs (default: vcli's cache directory,
-    /// e.g. `~/.cache/vcli/kubernetes`). Used only when the policy grants the plugin
-    /// files below it.
+    /// Where `get` keeps API discovery between runs (default: the cache directory the
+    /// host sets aside for the plugin, `~/.cache/vcli/plugins/kubernetes`). Another
+    /// directory must be inside the plugin's `policy.filesystem_roots`.
     pub cache_dir: Option<PathBuf>,
 }
 

@@ -163,7 +163,7 @@ fn info(catalog: &Catalog, config: Config, name: &str, json: bool) -> Result<(),
     writeln!(
         out,
         "Capabilities:    {}",
-        list(meta.capabilities.iter().map(ToString::to_string).collect())
+        list(crate::policy::declared(meta))
     )?;
     writeln!(out, "Enabled:         {}", settings.enabled)?;
     match &granted {
@@ -196,18 +196,20 @@ fn info(catalog: &Catalog, config: Config, name: &str, json: bool) -> Result<(),
             hosts.join(", ")
         }
     )?;
-    writeln!(
-        out,
-        "Files:           {}",
-        list(
-            settings
-                .policy
-                .filesystem_roots
-                .iter()
-                .map(|r| r.display().to_string())
-                .collect()
-        )
-    )?;
+    let mut files: Vec<String> = settings
+        .policy
+        .filesystem_roots
+        .iter()
+        .map(|r| r.display().to_string())
+        .collect();
+    if granted
+        .as_ref()
+        .is_ok_and(|caps| caps.contains(&vcli_plugin_api::Capability::Filesystem))
+        && let Some(cache) = crate::dirs::plugin_cache_dir(meta.name)
+    {
+        files.push(format!("{} (its own cache)", cache.display()));
+    }
+    writeln!(out, "Files:           {}", list(files))?;
     let limits = &settings.limits;
     writeln!(
         out,

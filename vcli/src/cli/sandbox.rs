@@ -26,7 +26,7 @@ pub(crate) struct StoredViolation {
 /// Where violations are kept between runs: `$VCLI_STATE_DIR`, else the
 /// XDG state directory.
 fn state_file() -> Option<PathBuf> {
-    Some(crate::tui::state_dir()?.join("violations.jsonl"))
+    Some(crate::dirs::state_dir()?.join("violations.jsonl"))
 }
 
 fn read_stored(path: &Path) -> Vec<StoredViolation> {
@@ -168,9 +168,19 @@ pub(crate) fn check(catalog: &Catalog, config: &Config) -> Result<(), Failure> {
                     .join(", ")
             }
         };
-        writeln!(out, "  needs:       {}", names(meta.capabilities))?;
-        match settings.policy.grant(&config.policy, meta) {
-            Ok(granted) => writeln!(out, "  granted:     {}", names(&granted))?,
+        let needs = crate::policy::declared(meta);
+        writeln!(
+            out,
+            "  needs:       {}",
+            if needs.is_empty() {
+                "none".to_owned()
+            } else {
+                needs.join(", ")
+            }
+        )?;
+        let grant = settings.policy.grant(&config.policy, meta);
+        match &grant {
+            Ok(granted) => writeln!(out, "  granted:     {}", names(granted))?,
             Err(refusal) => {
                 writeln!(
                     out,
@@ -193,18 +203,26 @@ pub(crate) fn check(catalog: &Catalog, config: &Config) -> Result<(), Failure> {
                 hosts.join(", ")
             }
         )?;
-        let roots = &settings.policy.filesystem_roots;
+        let mut roots: Vec<String> = settings
+            .policy
+            .filesystem_roots
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect();
+        if grant
+            .as_ref()
+            .is_ok_and(|caps| caps.contains(&vcli_plugin_api::Capability::Filesystem))
+            && let Some(cache) = crate::dirs::plugin_cache_dir(meta.name)
+        {
+            roots.push(format!("{} (its own cache)", cache.display()));
+        }
         writeln!(
             out,
             "  files:       {}",
             if roots.is_empty() {
                 "no directory".to_owned()
             } else {
-                roots
-                    .iter()
-                    .map(|r| r.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                roots.join(", ")
             }
         )?;
         let limits = &settings.limits;

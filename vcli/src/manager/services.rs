@@ -159,17 +159,27 @@ impl HostServices for Services {
 
     fn filesystem(&self, plugin: &str) -> Result<FileSystemService, PluginError> {
         with_slot(&self.inner, plugin, |_, slot| {
+            // The plugin's own cache directory is a root of its own, after the
+            // configured ones (relative paths still start from the first
+            // configured root). It is created here so that it can be
+            // canonicalized like the others; if it cannot be, the plugin has
+            // no cache directory rather than one it cannot use.
+            let cache = crate::dirs::plugin_cache_dir(slot.name())
+                .filter(|dir| std::fs::create_dir_all(dir).is_ok())
+                .and_then(|dir| std::fs::canonicalize(dir).ok());
             let roots = slot
                 .settings
                 .policy
                 .filesystem_roots
                 .iter()
                 .map(|r| std::fs::canonicalize(r).unwrap_or_else(|_| r.clone()))
+                .chain(cache.clone())
                 .collect();
             Ok(FileSystemService::new(Arc::new(RootedFiles {
                 manager: self.inner.clone(),
                 plugin: slot.name(),
                 roots,
+                cache,
             })))
         })
     }
@@ -258,9 +268,15 @@ struct RootedFiles {
     manager: Weak<Inner>,
     plugin: &'static str,
     roots: Vec<PathBuf>,
+    /// The plugin's own cache directory (also the last of `roots`).
+    cache: Option<PathBuf>,
 }
 
 impl FileSystemAccess for RootedFiles {
+    fn cache_dir(&self) -> Option<PathBuf> {
+        self.cache.clone()
+    }
+
     fn resolve(&self, path: &Path) -> Result<PathBuf, PluginError> {
         match resolve_in_roots(&self.roots, path) {
             Ok(resolved) => Ok(resolved),

@@ -71,9 +71,10 @@ struct Meta {
     checked: u64,
 }
 
-/// The cache directory for registry indexes: `$XDG_CACHE_HOME/vcli/registry`.
+/// The cache directory for registry indexes: `registry` below vcli's cache directory
+/// (`$VCLI_CACHE_DIR`, else `$XDG_CACHE_HOME/vcli`).
 pub fn cache_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "vcli").map(|d| d.cache_dir().join("registry"))
+    crate::dirs::cache_dir().map(|d| d.join("registry"))
 }
 
 fn now() -> u64 {

@@ -228,7 +228,7 @@ fn common_prefix(words: &[String]) -> String {
 
 /// Where the history lives: `$XDG_STATE_HOME/vcli/history`.
 pub fn history_path() -> Option<PathBuf> {
-    super::state_dir().map(|d| d.join("history"))
+    crate::dirs::state_dir().map(|d| d.join("history"))
 }
 
 /// Reads the history; a missing or unreadable file is an empty history.

@@ -106,24 +106,9 @@ pub fn install_panic_hook() {
     }));
 }
 
-/// Where vcli keeps state between runs (violations, the palette history,
-/// the TUI log): `$VCLI_STATE_DIR`, else `$XDG_STATE_HOME/vcli` (or the
-/// platform's local data dir).
-pub fn state_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("VCLI_STATE_DIR").filter(|d| !d.is_empty()) {
-        return Some(PathBuf::from(dir));
-    }
-    let dirs = directories::ProjectDirs::from("", "", "vcli")?;
-    Some(
-        dirs.state_dir()
-            .unwrap_or_else(|| dirs.data_local_dir())
-            .to_path_buf(),
-    )
-}
-
 /// Where the TUI's log goes.
 pub fn log_path() -> Option<PathBuf> {
-    state_dir().map(|d| d.join("tui.log"))
+    crate::dirs::state_dir().map(|d| d.join("tui.log"))
 }
 
 /// Sends logs to the log file (info and up, or `VCLI_LOG`'s directives).
