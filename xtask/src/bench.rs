@@ -6,6 +6,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+mod peers;
 mod tui;
 
 /// Which benchmark to run.
@@ -21,7 +22,8 @@ pub(crate) enum Which {
     Prometheus,
     /// `vcli k8s get pods -A` against `kubectl get pods -A` on 10,000 emulated pods
     Kubernetes,
-    /// `vcli tui`: launch to first frame, idle CPU, memory (few pods and 10,000)
+    /// `vcli tui`: launch to first frame, idle CPU, memory (few pods and 10,000),
+    /// and side by side with kdash and kubetui (installed once by the bench)
     Tui,
     /// `vcli prom query` on a generated 500,000-series answer: peak RSS and
     /// time to first line, table and JSON (`VCLI_BENCH_VCLI=PATH` measures

@@ -1,7 +1,8 @@
 //! `cargo xtask bench tui`: the cockpit as an operator starts it, in a
 //! pseudo-terminal (util-linux `script`): time from launch to the first
 //! frame, CPU while nothing changes, and resident memory after start-up,
-//! with the Kubernetes emulator serving a few pods and then 10,000.
+//! with the Kubernetes emulator serving a few pods and then 10,000; with
+//! 10,000, also kdash and kubetui side by side (`peers.rs`).
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -78,6 +79,24 @@ fn measure(bin: &Path, dir: &Path, pods: u32, baseline: Duration) -> Result<()> 
     session.quit()?;
     let ticks_per_sec = 100.0;
     let cpu = (after - before) as f64 / ticks_per_sec / IDLE.as_secs_f64() * 100.0;
+    if pods > 0 {
+        let listed = Command::new(bin.join("vcli"))
+            .args(["k8s", "--kubeconfig"])
+            .arg(&kubeconfig)
+            .args(["get", "pods", "-A", "-o", "name"])
+            .env("VCLI_CONFIG", &config)
+            .output()
+            .context("cannot count the pods with vcli")?;
+        let count = String::from_utf8_lossy(&listed.stdout).lines().count();
+        super::peers::run(
+            &super::target_dir()?,
+            &bin.join("vcli"),
+            dir,
+            &kubeconfig,
+            &config,
+            count,
+        )?;
+    }
     println!(
         "tui, {pods} extra pods: first frame median {:.1} ms ({:.1} ms over the pty baseline; target 100 ms), idle CPU {:.2}% of a core over {}s (target < 1%), RSS after start-up {:.1} MiB",
         ms(first),
@@ -176,7 +195,7 @@ fn first_output(command: &str, marker: &str) -> Result<Duration> {
 }
 
 /// utime + stime of `pid`, in clock ticks.
-fn cpu_ticks(pid: u32) -> Result<u64> {
+pub(super) fn cpu_ticks(pid: u32) -> Result<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
     // Fields after the command name, which is in parentheses.
     let rest = stat.rsplit_once(')').context("malformed stat")?.1;
@@ -186,7 +205,7 @@ fn cpu_ticks(pid: u32) -> Result<u64> {
     Ok(utime + stime)
 }
 
-fn rss_kib(pid: u32) -> Result<u64> {
+pub(super) fn rss_kib(pid: u32) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
         .lines()
