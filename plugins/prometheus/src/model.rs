@@ -2,7 +2,7 @@
 //! (`model/refresh.rs`), that `view::render` draws. Nothing here touches
 //! the terminal or the clock, so a hand-built model always draws the same.
 
-mod convert;
+pub(crate) mod convert;
 pub(crate) mod refresh;
 
 pub(crate) use refresh::{DEFAULT_EXPR, ViewState, refresh_loop};

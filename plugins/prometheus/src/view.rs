@@ -25,6 +25,7 @@ pub use crate::model::{
     RuleInfo, TargetInfo,
 };
 use crate::time::clock;
+pub(crate) use targets::wrap as wrap_text;
 pub use ui::{Editor, STEPS, Screen, Ui, WINDOWS};
 
 /// Draws `model` as `ui` says into `area` of `buf`. Reads nothing but its
