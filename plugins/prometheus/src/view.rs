@@ -26,7 +26,7 @@ pub use crate::model::{
 };
 use crate::time::clock;
 pub(crate) use targets::wrap as wrap_text;
-pub use ui::{Editor, STEPS, Screen, Ui, WINDOWS};
+pub use ui::{Editor, STEPS, Screen, Ui, WINDOWS, span_label};
 
 /// Draws `model` as `ui` says into `area` of `buf`. Reads nothing but its
 /// arguments (no clock, no locks), so the same inputs always draw the same

@@ -9,9 +9,11 @@ use vcli_plugin_api::ratatui_core::layout::{Constraint, Rect};
 use vcli_plugin_api::ratatui_core::style::{Color, Modifier, Style, Stylize};
 use vcli_plugin_api::ratatui_core::text::Span;
 use vcli_plugin_api::ratatui_core::widgets::Widget;
+use vcli_plugin_api::{Intent, Key, KeyOutcome, ResourceRef};
 
+use super::ui::Ui;
 use crate::format::{compact, short_duration};
-use crate::model::{AlertState, PromModel};
+use crate::model::{AlertState, PromModel, ViewState};
 
 pub(super) fn render(model: &PromModel, selected: Option<usize>, area: Rect, buf: &mut Buffer) {
     if model.alerts.is_empty() {
@@ -56,4 +58,96 @@ pub(super) fn render(model: &PromModel, selected: Option<usize>, area: Rect, buf
     Table::new(rows, widths)
         .header(Row::new(["STATE", "NAME", "SEVERITY", "AGE", "VALUE", "LABELS"]).bold())
         .render(area, buf);
+}
+
+/// The alerts screen's keys: move the selection, and Enter on an alert
+/// that names a pod asks the host to reveal it.
+pub(super) fn handle(
+    state: &ViewState,
+    ui: &mut Ui,
+    intents: &mut Vec<Intent>,
+    key: Key,
+) -> KeyOutcome {
+    let count = state.with_model(|model| model.alerts.len());
+    let last = count.saturating_sub(1);
+    match key {
+        Key::Char('j') | Key::Down if count > 0 => {
+            ui.selected_alert = Some(ui.selected_alert.map_or(0, |i| (i + 1).min(last)));
+        }
+        Key::Char('k') | Key::Up if count > 0 => {
+            ui.selected_alert = Some(
+                ui.selected_alert
+                    .map_or(0, |i| i.saturating_sub(1))
+                    .min(last),
+            );
+        }
+        Key::Esc if ui.selected_alert.is_some() => ui.selected_alert = None,
+        Key::Enter => {
+            let alert = state.with_model(|model| {
+                ui.selected_alert
+                    .and_then(|i| model.alerts.get(i))
+                    .map(|a| (a.name.clone(), a.pod.clone()))
+            });
+            match alert {
+                Some((_, Some((namespace, name)))) => intents.push(Intent::Reveal(
+                    ResourceRef::new("Pod", name).in_namespace(namespace),
+                )),
+                Some((alert, None)) => intents.push(Intent::Status(format!(
+                    "alert {alert} names no pod (no namespace and pod labels)"
+                ))),
+                None => return KeyOutcome::Ignored,
+            }
+        }
+        _ => return KeyOutcome::Ignored,
+    }
+    KeyOutcome::Consumed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::AlertInfo;
+    use crate::view::keys;
+
+    fn alert(name: &str, pod: Option<(&str, &str)>) -> AlertInfo {
+        AlertInfo {
+            name: name.to_owned(),
+            pod: pod.map(|(ns, p)| (ns.to_owned(), p.to_owned())),
+            ..AlertInfo::default()
+        }
+    }
+
+    #[test]
+    fn enter_on_an_alert_asks_to_show_its_pod() {
+        let state = ViewState::default();
+        state.replace(PromModel {
+            alerts: vec![
+                alert("NodeDown", None),
+                alert("PodCrashLooping", Some(("shop", "web-0"))),
+            ],
+            ..PromModel::default()
+        });
+        let mut ui = Ui::default();
+        let mut intents = Vec::new();
+        let mut press = |ui: &mut Ui, key| keys::handle(&state, ui, &mut intents, key);
+        assert_eq!(press(&mut ui, Key::Enter), KeyOutcome::Ignored, "targets");
+        press(&mut ui, Key::Char('a'));
+        assert_eq!(
+            press(&mut ui, Key::Enter),
+            KeyOutcome::Ignored,
+            "none selected"
+        );
+        press(&mut ui, Key::Down);
+        press(&mut ui, Key::Enter);
+        press(&mut ui, Key::Down);
+        press(&mut ui, Key::Down);
+        press(&mut ui, Key::Enter);
+        assert_eq!(
+            intents,
+            [
+                Intent::Status("alert NodeDown names no pod (no namespace and pod labels)".into()),
+                Intent::Reveal(ResourceRef::new("Pod", "web-0").in_namespace("shop")),
+            ]
+        );
+    }
 }

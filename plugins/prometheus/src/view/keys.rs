@@ -1,7 +1,7 @@
 //! The view's keys: screens, scrolling, the alert selection and Enter on
 //! it, and the query editor (typing, running, window and step).
 
-use vcli_plugin_api::{Intent, Key, KeyHint, KeyOutcome, ResourceRef};
+use vcli_plugin_api::{Intent, Key, KeyHint, KeyOutcome};
 
 use super::ui::{Screen, Ui};
 use crate::model::ViewState;
@@ -65,7 +65,7 @@ pub(crate) fn handle(
             return match ui.screen {
                 Screen::Targets => scroll(&mut ui.targets_scroll, key),
                 Screen::Rules => scroll(&mut ui.rules_scroll, key),
-                Screen::Alerts => alerts(state, ui, intents, key),
+                Screen::Alerts => super::alerts::handle(state, ui, intents, key),
                 Screen::Query => query(state, ui, key),
             };
         }
@@ -82,42 +82,6 @@ fn scroll(top: &mut usize, key: Key) -> KeyOutcome {
         Key::Home => 0,
         _ => return KeyOutcome::Ignored,
     };
-    KeyOutcome::Consumed
-}
-
-fn alerts(state: &ViewState, ui: &mut Ui, intents: &mut Vec<Intent>, key: Key) -> KeyOutcome {
-    let count = state.with_model(|model| model.alerts.len());
-    let last = count.saturating_sub(1);
-    match key {
-        Key::Char('j') | Key::Down if count > 0 => {
-            ui.selected_alert = Some(ui.selected_alert.map_or(0, |i| (i + 1).min(last)));
-        }
-        Key::Char('k') | Key::Up if count > 0 => {
-            ui.selected_alert = Some(
-                ui.selected_alert
-                    .map_or(0, |i| i.saturating_sub(1))
-                    .min(last),
-            );
-        }
-        Key::Esc if ui.selected_alert.is_some() => ui.selected_alert = None,
-        Key::Enter => {
-            let alert = state.with_model(|model| {
-                ui.selected_alert
-                    .and_then(|i| model.alerts.get(i))
-                    .map(|a| (a.name.clone(), a.pod.clone()))
-            });
-            match alert {
-                Some((_, Some((namespace, name)))) => intents.push(Intent::Reveal(
-                    ResourceRef::new("Pod", name).in_namespace(namespace),
-                )),
-                Some((alert, None)) => intents.push(Intent::Status(format!(
-                    "alert {alert} names no pod (no namespace and pod labels)"
-                ))),
-                None => return KeyOutcome::Ignored,
-            }
-        }
-        _ => return KeyOutcome::Ignored,
-    }
     KeyOutcome::Consumed
 }
 
@@ -174,49 +138,6 @@ fn run(state: &ViewState, ui: &Ui, expr: String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{AlertInfo, PromModel};
-
-    fn alert(name: &str, pod: Option<(&str, &str)>) -> AlertInfo {
-        AlertInfo {
-            name: name.to_owned(),
-            pod: pod.map(|(ns, p)| (ns.to_owned(), p.to_owned())),
-            ..AlertInfo::default()
-        }
-    }
-
-    #[test]
-    fn enter_on_an_alert_asks_to_show_its_pod() {
-        let state = ViewState::default();
-        state.replace(PromModel {
-            alerts: vec![
-                alert("NodeDown", None),
-                alert("PodCrashLooping", Some(("shop", "web-0"))),
-            ],
-            ..PromModel::default()
-        });
-        let mut ui = Ui::default();
-        let mut intents = Vec::new();
-        let mut press = |ui: &mut Ui, key| handle(&state, ui, &mut intents, key);
-        assert_eq!(press(&mut ui, Key::Enter), KeyOutcome::Ignored, "targets");
-        press(&mut ui, Key::Char('a'));
-        assert_eq!(
-            press(&mut ui, Key::Enter),
-            KeyOutcome::Ignored,
-            "none selected"
-        );
-        press(&mut ui, Key::Down);
-        press(&mut ui, Key::Enter);
-        press(&mut ui, Key::Down);
-        press(&mut ui, Key::Down);
-        press(&mut ui, Key::Enter);
-        assert_eq!(
-            intents,
-            [
-                Intent::Status("alert NodeDown names no pod (no namespace and pod labels)".into()),
-                Intent::Reveal(ResourceRef::new("Pod", "web-0").in_namespace("shop")),
-            ]
-        );
-    }
 
     #[test]
     fn typing_a_query_takes_every_key_and_enter_runs_it() {

@@ -12,9 +12,9 @@ use vcli_plugin_api::ratatui_core::text::{Line, Span};
 use vcli_plugin_api::ratatui_core::widgets::Widget;
 
 use super::targets::cut;
-use super::ui::Ui;
+use super::ui::{Ui, span_label};
 use super::wrapped_height;
-use crate::format::{compact, short_duration};
+use crate::format::compact;
 use crate::graph::{chart, color_of, legend_symbol};
 use crate::model::{PromModel, QueryPanel};
 
@@ -51,8 +51,8 @@ pub(super) fn render(model: &PromModel, ui: &Ui, area: Rect, buf: &mut Buffer) {
 fn render_editor(ui: &Ui, area: Rect, buf: &mut Buffer) {
     let title = format!(
         " PromQL · window {} (+/-) · step {} ([/]) ",
-        short_duration(ui.span()),
-        short_duration(ui.step_secs())
+        span_label(ui.span()),
+        span_label(ui.step_secs())
     );
     let editor = &ui.editor;
     let (border, hint) = if editor.editing {
@@ -97,8 +97,8 @@ fn render_chart(query: &QueryPanel, area: Rect, buf: &mut Buffer) {
     let title = format!(
         " {} · last {} · step {} ",
         query.expr,
-        short_duration(query.end - query.start),
-        short_duration(query.step)
+        span_label(query.end - query.start),
+        span_label(query.step)
     );
     let block = Block::bordered().title(title);
     let inner = block.inner(area);

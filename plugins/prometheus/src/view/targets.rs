@@ -29,11 +29,11 @@ pub(super) fn render(model: &PromModel, scroll: usize, area: Rect, buf: &mut Buf
         .unwrap_or(0)
         .clamp(8, 32);
     // health, instance, age, duration, then the error in what is left.
-    let fixed = 3 + 8 + instance_width + 1 + 9 + 9;
+    let fixed = 3 + 8 + instance_width + 1 + 10 + 9;
     let error_width = usize::from(area.width).saturating_sub(fixed).max(12);
     let mut lines = vec![Line::styled(
         format!(
-            "   {:<8}{:<instance_width$} {:>8} {:>8} LAST ERROR",
+            "   {:<8}{:<instance_width$} {:>9} {:>8} LAST ERROR",
             "HEALTH", "INSTANCE", "SCRAPED", "TOOK"
         ),
         Style::default().add_modifier(Modifier::BOLD),
@@ -64,9 +64,10 @@ pub(super) fn render(model: &PromModel, scroll: usize, area: Rect, buf: &mut Buf
                 Health::Down => Style::default().fg(Color::Red),
                 Health::Unknown => Style::default().fg(Color::Yellow),
             };
+            // Whole seconds: a scrape a moment ago reads `0s ago`, not `642ms ago`.
             let age = target.last_scrape.map_or_else(
                 || "never".to_owned(),
-                |t| format!("{} ago", short_duration(now - t)),
+                |t| format!("{} ago", short_duration((now - t).max(0.0).round())),
             );
             let took = if target.last_scrape.is_some() {
                 latency(target.duration)
@@ -78,7 +79,7 @@ pub(super) fn render(model: &PromModel, scroll: usize, area: Rect, buf: &mut Buf
             lines.push(Line::from(vec![
                 Span::styled(format!("   {:<8}", target.health.word()), health_style),
                 Span::raw(format!(
-                    "{:<instance_width$} {age:>8} {took:>8} ",
+                    "{:<instance_width$} {age:>9} {took:>8} ",
                     cut(&target.instance, instance_width)
                 )),
                 Span::styled(first, Style::default().fg(Color::Red)),

@@ -72,6 +72,17 @@ const MAX_POINTS: f64 = 11_000.0;
 /// Fewer points than this do not make a line worth drawing.
 const MIN_POINTS: f64 = 4.0;
 
+/// A window or step as people say it: `5s`, `15m`, `1h`, `1d`.
+pub fn span_label(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    match s {
+        _ if s >= 86_400 && s.is_multiple_of(86_400) => format!("{}d", s / 86_400),
+        _ if s >= 3600 && s.is_multiple_of(3600) => format!("{}h", s / 3600),
+        _ if s >= 60 && s.is_multiple_of(60) => format!("{}m", s / 60),
+        _ => crate::format::short_duration(secs),
+    }
+}
+
 /// The query editor: a one-line text input.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Editor {
@@ -252,6 +263,14 @@ mod tests {
         e.right();
         e.insert('!');
         assert_eq!((e.text.as_str(), e.cursor), ("p{x}!", 5));
+    }
+
+    #[test]
+    fn spans_read_as_people_say_them() {
+        let labels: Vec<String> = WINDOWS.iter().map(|&w| span_label(w)).collect();
+        assert_eq!(labels, ["5m", "15m", "1h", "6h", "1d"]);
+        assert_eq!(span_label(90.0), "90s");
+        assert_eq!(span_label(5400.0), "90m");
     }
 
     #[test]
