@@ -152,10 +152,16 @@ pub fn exposition(pods: &[Pod], uptime: f64) -> String {
         let status = pod.status.as_ref();
         let phase = status.and_then(|s| s.phase.as_deref()).unwrap_or("Unknown");
         let terminating = pod.metadata.deletion_timestamp.is_some();
-        // cAdvisor only reports containers that run.
+        // cAdvisor only reports containers that run: not those of a pod
+        // that is pending, finished or going away, nor one waiting in a
+        // crash loop.
+        let running = status
+            .iter()
+            .flat_map(|s| s.container_statuses.iter().flatten())
+            .filter(|c| c.state.as_ref().is_some_and(|s| s.running.is_some()))
+            .map(|c| c.name.as_str());
         if phase == "Running" && !terminating {
-            for container in pod.spec.iter().flat_map(|s| &s.containers) {
-                let c = &container.name;
+            for c in running {
                 let labels = format!("container=\"{c}\",namespace=\"{namespace}\",pod=\"{name}\"");
                 // The counter starts where a container that has run a while would be.
                 let base = (hash(&["start", namespace, name, c]) % 100_000) as f64;
@@ -253,6 +259,12 @@ mod tests {
         assert!(
             !text.contains("container_memory_working_set_bytes{container=\"trainer\""),
             "a pod that does not run has no usage"
+        );
+        assert!(
+            !text.contains(&format!(
+                "container_memory_working_set_bytes{{container=\"api\",{crashloop}}}"
+            )),
+            "nor a container waiting in a crash loop"
         );
     }
 
