@@ -154,6 +154,10 @@ pub(crate) fn render_scrolled(lines: Vec<Line<'_>>, scroll: usize, area: Rect, b
 pub(crate) struct PromView {
     state: Arc<ViewState>,
     ui: Ui,
+    /// The expression the editor last took from the shared request: a
+    /// `prom range` run from the palette replaces it, and the editor follows
+    /// unless the operator is typing.
+    synced_expr: String,
     intents: Vec<Intent>,
 }
 
@@ -175,6 +179,7 @@ impl PromView {
         PromView {
             state,
             ui,
+            synced_expr: request.expr,
             intents: Vec::new(),
         }
     }
@@ -200,6 +205,11 @@ impl View for PromView {
     }
 
     fn render(&mut self, area: Rect, buf: &mut Buffer) {
+        let expr = self.state.request().expr;
+        if expr != self.synced_expr && !self.ui.editor.editing {
+            self.ui.editor = Editor::with_text(&expr);
+            self.synced_expr = expr;
+        }
         let ui = &self.ui;
         self.state.with_model(|model| render(model, ui, area, buf));
     }

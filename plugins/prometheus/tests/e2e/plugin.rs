@@ -143,6 +143,10 @@ async fn the_view_follows_the_server_and_the_last_range_query() {
     let screen = draw(&mut view);
     assert!(screen.contains(" count(up == 0) · last 5m "), "{screen}");
     assert!(
+        screen.contains("│ > count(up == 0) "),
+        "the editor follows:\n{screen}"
+    );
+    assert!(
         screen
             .lines()
             .any(|l| l.contains("━ {}") && l.trim_end().ends_with("1 │")),
