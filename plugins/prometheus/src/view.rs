@@ -210,8 +210,11 @@ impl View for PromView {
             self.ui.editor = Editor::with_text(&expr);
             self.synced_expr = expr;
         }
-        let ui = &self.ui;
-        self.state.with_model(|model| render(model, ui, area, buf));
+        let ui = &mut self.ui;
+        self.state.with_model(|model| {
+            alerts::follow(model, ui);
+            render(model, ui, area, buf);
+        });
     }
 
     fn handle_key(&mut self, key: Key) -> KeyOutcome {

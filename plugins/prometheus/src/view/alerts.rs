@@ -13,7 +13,7 @@ use vcli_plugin_api::{Intent, Key, KeyOutcome, ResourceRef};
 
 use super::ui::Ui;
 use crate::format::{compact, short_duration};
-use crate::model::{AlertState, PromModel, ViewState};
+use crate::model::{AlertInfo, AlertState, PromModel, ViewState};
 
 pub(super) fn render(model: &PromModel, selected: Option<usize>, area: Rect, buf: &mut Buffer) {
     if model.alerts.is_empty() {
@@ -68,7 +68,10 @@ pub(super) fn handle(
     intents: &mut Vec<Intent>,
     key: Key,
 ) -> KeyOutcome {
-    let count = state.with_model(|model| model.alerts.len());
+    let count = state.with_model(|model| {
+        follow(model, ui);
+        model.alerts.len()
+    });
     let last = count.saturating_sub(1);
     match key {
         Key::Char('j') | Key::Down if count > 0 => {
@@ -100,13 +103,33 @@ pub(super) fn handle(
         }
         _ => return KeyOutcome::Ignored,
     }
+    ui.selected_alert_key = state.with_model(|model| {
+        ui.selected_alert
+            .and_then(|i| model.alerts.get(i))
+            .map(alert_key)
+    });
     KeyOutcome::Consumed
+}
+
+/// What tells an alert apart from the others.
+fn alert_key(alert: &AlertInfo) -> String {
+    format!("{}{{{}}}", alert.name, alert.labels)
+}
+
+/// Moves the selection to where the selected alert is now, or clears it
+/// when the alert is no longer active.
+pub(super) fn follow(model: &PromModel, ui: &mut Ui) {
+    if let Some(key) = &ui.selected_alert_key {
+        ui.selected_alert = model.alerts.iter().position(|a| alert_key(a) == *key);
+        if ui.selected_alert.is_none() {
+            ui.selected_alert_key = None;
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::AlertInfo;
     use crate::view::keys;
 
     fn alert(name: &str, pod: Option<(&str, &str)>) -> AlertInfo {
@@ -149,5 +172,38 @@ mod tests {
                 Intent::Reveal(ResourceRef::new("Pod", "web-0").in_namespace("shop")),
             ]
         );
+    }
+
+    #[test]
+    fn the_selection_follows_its_alert_when_the_list_changes() {
+        let state = ViewState::default();
+        let web = alert("PodCrashLooping", Some(("shop", "web-0")));
+        state.replace(PromModel {
+            alerts: vec![alert("NodeDown", None), web.clone()],
+            ..PromModel::default()
+        });
+        let mut ui = Ui::default();
+        let mut intents = Vec::new();
+        for key in [Key::Char('a'), Key::Down, Key::Down] {
+            keys::handle(&state, &mut ui, &mut intents, key);
+        }
+        assert_eq!(ui.selected_alert, Some(1));
+        // A refresh puts a new alert first: Enter still means the pod's.
+        state.replace(PromModel {
+            alerts: vec![alert("NewOne", None), alert("NodeDown", None), web],
+            ..PromModel::default()
+        });
+        keys::handle(&state, &mut ui, &mut intents, Key::Enter);
+        assert_eq!(ui.selected_alert, Some(2));
+        assert_eq!(
+            intents,
+            [Intent::Reveal(
+                ResourceRef::new("Pod", "web-0").in_namespace("shop")
+            )]
+        );
+        // Resolved: the selection goes with it.
+        state.replace(PromModel::default());
+        keys::handle(&state, &mut ui, &mut intents, Key::Enter);
+        assert_eq!((ui.selected_alert, intents.len()), (None, 1));
     }
 }

@@ -162,6 +162,9 @@ pub struct Ui {
     pub screen: Screen,
     /// The alert the keys moved to on the alerts screen.
     pub selected_alert: Option<usize>,
+    /// Which alert that is (name and labels): a refresh may reorder the
+    /// list, and the selection follows the alert, not the row.
+    pub selected_alert_key: Option<String>,
     /// The first line shown on the targets screen.
     pub targets_scroll: usize,
     /// The first line shown on the rules screen.
@@ -179,6 +182,7 @@ impl Default for Ui {
         Ui {
             screen: Screen::default(),
             selected_alert: None,
+            selected_alert_key: None,
             targets_scroll: 0,
             rules_scroll: 0,
             editor: Editor::with_text(crate::model::DEFAULT_EXPR),
