@@ -1,7 +1,8 @@
 //! The stock binary's TUI in a real terminal (tmux), against the Kubernetes
 //! emulator and a real Prometheus, driven with keys as a person would: the
 //! first frame, tabs, a filter, a palette command and its output, and a
-//! quit that exits 0 with the terminal back in its normal mode.
+//! quit that exits 0 with the terminal back in its normal mode; and the
+//! Prometheus screens with the pod lens beside the Kubernetes view.
 #![cfg(all(feature = "k8s", feature = "prom"))]
 
 use std::path::{Path, PathBuf};
@@ -244,4 +245,102 @@ fn without_a_terminal_the_tui_says_what_to_use_instead() {
         String::from_utf8_lossy(&out.stderr),
         "error: vcli tui needs a terminal on stdin and stdout; in scripts and pipes use the commands (`vcli k8s get pods`, `vcli prom query up`)\n"
     );
+}
+
+/// The Prometheus view and the pod lens at 80x24, against a Prometheus
+/// scraping the emulator's pod metrics with an alert about one pod: the
+/// alerts screen lists it, Enter on it shows the pod in the Kubernetes view
+/// with the lens beside it (its memory and the alert), and a bad query in
+/// the editor is answered in words.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_prometheus_screens_and_the_pod_lens_in_a_real_terminal() {
+    use vcli_k8s_emulator::{MetricsExporter, memory_bytes, names};
+
+    // A directory of its own: the other session's test removes its own
+    // when it ends, whenever that is.
+    let dir = std::env::temp_dir().join(format!("vcli-tui-prometheus-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let emulator = Emulator::start(Fixtures::standard()).await.unwrap();
+    let exporter = MetricsExporter::start(emulator.state().clone(), "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let kubeconfig = emulator.write_kubeconfig(&dir).unwrap();
+    let pod = names::NGINX_POD;
+    let memory = memory_bytes("default", pod, "nginx");
+    let rules = format!(
+        "groups:\n  - name: pods\n    rules:\n      - alert: PodMemoryHigh\n        \
+         expr: sum by (namespace, pod) (container_memory_working_set_bytes{{pod=\"{pod}\"}}) > {}\n        \
+         for: 0s\n",
+        memory - 1024.0 * 1024.0
+    );
+    let target = exporter.addr().to_string();
+    let prometheus =
+        Prometheus::start_with(&dir, &[("k8s-emulator", target.as_str())], Some(&rules));
+    // The rule has evaluated and fired before the cockpit opens.
+    prometheus.wait_until_answer("/api/v1/alerts", "\"state\":\"firing\"");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[plugins.prometheus.config]\nurl = \"{}\"\nrefresh = \"1s\"\n",
+            prometheus.url
+        ),
+    )
+    .unwrap();
+    let mib = format!("{:.1} MiB", memory / 1024.0 / 1024.0);
+    let dir_for_shell = dir.clone();
+    tokio::task::spawn_blocking(move || {
+        let tmux = Tmux {
+            socket: format!("vcli-prom-test-{}", std::process::id()),
+            session: String::new(),
+        };
+        drive_prometheus(tmux, &dir_for_shell, &kubeconfig, &config, pod, &mib);
+    })
+    .await
+    .unwrap();
+    drop(prometheus);
+    drop(exporter);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn drive_prometheus(
+    mut tmux: Tmux,
+    dir: &Path,
+    kubeconfig: &Path,
+    config: &Path,
+    pod: &str,
+    mib: &str,
+) {
+    let shell = format!("{}{AFTER_EXIT}", env!("CARGO_BIN_EXE_vcli"));
+    let env = [
+        format!("KUBECONFIG={}", kubeconfig.display()),
+        format!("VCLI_CONFIG={}", config.display()),
+        format!("VCLI_STATE_DIR={}", dir.join("state").display()),
+    ];
+    tmux.open("prom", (80, 24), &env, &shell);
+    tmux.wait_for("nginx-");
+    tmux.keys(&["2"]);
+    tmux.wait_for("a Alerts 1 firing");
+    tmux.keys(&["a"]);
+    tmux.wait_for("PodMemoryHigh");
+    tmux.keys(&["j"]);
+    tmux.keys(&["Enter"]);
+    // The Kubernetes view, the pod selected, and the lens beside it.
+    let screen = tmux.wait_for(mib);
+    assert!(
+        screen.contains(&format!("Prometheus · Pod default/{pod}")),
+        "{screen}"
+    );
+    tmux.wait_for("firing  PodMemoryHigh");
+    // A bad expression is answered in words under the editor.
+    tmux.keys(&["2"]);
+    tmux.keys(&["e"]);
+    tmux.keys(&["i"]);
+    tmux.keys(&["C-u"]);
+    tmux.literal("sum(up))");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("! bad query:");
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
 }

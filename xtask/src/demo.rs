@@ -1,7 +1,8 @@
 //! `cargo xtask demo`: the cockpit on a fresh machine. Builds vcli and the
-//! Kubernetes API emulator, starts the emulator and (when installed) a
-//! Prometheus on free loopback ports, points a temporary config at them
-//! and opens the TUI; quitting stops everything it started.
+//! Kubernetes API emulator, starts the emulator with its pod metrics
+//! exporter and (when installed) a Prometheus scraping it on free loopback
+//! ports, with alert rules about the emulator's pods, points a temporary
+//! config at them and opens the TUI; quitting stops everything it started.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -48,15 +49,17 @@ pub(crate) fn run(release: bool, pods: u32) -> Result<()> {
 
 fn demo(bin: &Path, dir: &Path, pods: u32) -> Result<ExitStatus> {
     let kubeconfig = dir.join("kubeconfig");
-    let (_emulator, url) = start_emulator(bin, &kubeconfig, pods)?;
+    let (_emulator, url, metrics) = spawn_emulator(bin, &kubeconfig, pods, true)?;
     eprintln!("Kubernetes API emulator at {url}");
-    let (_prometheus, prometheus_url) = match which("prometheus") {
-        Some(binary) => {
-            let (child, url) = start_prometheus(&binary, dir)?;
+    let (_prometheus, prometheus_url) = match (which("prometheus"), metrics) {
+        (Some(binary), Some(metrics)) => {
+            eprintln!("pod metrics at http://{metrics}/metrics");
+            let (child, url) = start_prometheus(&binary, dir, &metrics)?;
             eprintln!("Prometheus at {url}");
             (Some(child), url)
         }
-        None => {
+        (Some(_), None) => bail!("the emulator did not say where its metrics are served"),
+        (None, _) => {
             // Nothing listens there: the Prometheus tab says what is missing
             // and how to install it.
             eprintln!("no `prometheus` on PATH: the Prometheus tab will say how to get one");
@@ -67,7 +70,7 @@ fn demo(bin: &Path, dir: &Path, pods: u32) -> Result<ExitStatus> {
     std::fs::write(
         &config,
         format!(
-            "# Written by `cargo xtask demo`.\n[plugins.prometheus.config]\nurl = \"{prometheus_url}\"\n\n[plugins.kubernetes.health]\ninitial_delay = \"2s\"\n"
+            "# Written by `cargo xtask demo`.\n[plugins.prometheus.config]\nurl = \"{prometheus_url}\"\nrefresh = \"5s\"\n\n[plugins.kubernetes.health]\ninitial_delay = \"2s\"\n"
         ),
     )?;
     Command::new(bin.join("vcli"))
@@ -82,11 +85,29 @@ fn demo(bin: &Path, dir: &Path, pods: u32) -> Result<ExitStatus> {
 
 /// Starts the emulator and waits for it to say where it listens.
 pub(crate) fn start_emulator(bin: &Path, kubeconfig: &Path, pods: u32) -> Result<(Owned, String)> {
-    let mut child = Command::new(bin.join("k8s-emulator"))
+    let (owned, url, _) = spawn_emulator(bin, kubeconfig, pods, false)?;
+    Ok((owned, url))
+}
+
+/// Starts the emulator, with its pod metrics exporter when `metrics`, and
+/// reads what it prints: its URL, then (when asked) the exporter's
+/// `HOST:PORT` from its `metrics: http://HOST:PORT/metrics` line.
+fn spawn_emulator(
+    bin: &Path,
+    kubeconfig: &Path,
+    pods: u32,
+    metrics: bool,
+) -> Result<(Owned, String, Option<String>)> {
+    let mut command = Command::new(bin.join("k8s-emulator"));
+    command
         .arg("--kubeconfig")
         .arg(kubeconfig)
         .arg("--pods")
-        .arg(pods.to_string())
+        .arg(pods.to_string());
+    if metrics {
+        command.arg("--metrics-listen").arg("127.0.0.1:0");
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -103,20 +124,62 @@ pub(crate) fn start_emulator(bin: &Path, kubeconfig: &Path, pods: u32) -> Result
         .filter(|u| u.starts_with("http"))
         .with_context(|| format!("unexpected first line from the emulator: {first}"))?
         .to_owned();
+    let mut exporter = None;
+    if metrics {
+        for line in lines.by_ref() {
+            let line = line?;
+            if let Some(address) = line
+                .strip_prefix("metrics: http://")
+                .and_then(|rest| rest.strip_suffix("/metrics"))
+            {
+                exporter = Some(address.to_owned());
+                break;
+            }
+        }
+    }
     // Its other lines are for people running it by hand; keep the pipe
     // drained so it never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    Ok((owned, url))
+    Ok((owned, url, exporter))
 }
 
-/// Starts Prometheus scraping itself, and waits until it is ready.
-fn start_prometheus(binary: &Path, dir: &Path) -> Result<(Owned, String)> {
+/// Alert rules about the emulator's pods: one that fires at once (the
+/// nginx pod's 110 MiB working set is over 100 MiB) and one that stays
+/// pending (the crash-looping pod's restarts, held for an hour), so the
+/// alerts screen and the pod lens have something to show.
+const DEMO_RULES: &str = "\
+groups:
+  - name: vcli-demo
+    rules:
+      - alert: PodMemoryHigh
+        expr: sum by (namespace, pod) (container_memory_working_set_bytes{namespace=\"default\",pod=\"nginx-7c5ddbdf54-x8f9p\"}) > 100 * 1024 * 1024
+        for: 0s
+        labels:
+          severity: warning
+        annotations:
+          summary: the nginx pod uses more than 100 MiB
+      - alert: PodRestartingOften
+        expr: sum by (namespace, pod) (kube_pod_container_status_restarts_total) > 5
+        for: 1h
+        labels:
+          severity: info
+      - record: namespace:container_memory_working_set_bytes:sum
+        expr: sum by (namespace) (container_memory_working_set_bytes)
+";
+
+/// Starts Prometheus scraping itself and the emulator's pod metrics at
+/// `metrics` (`HOST:PORT`) and evaluating [`DEMO_RULES`], and waits until
+/// it is ready.
+fn start_prometheus(binary: &Path, dir: &Path, metrics: &str) -> Result<(Owned, String)> {
     let port = free_port()?;
     let config = dir.join("prometheus.yml");
+    std::fs::write(dir.join("rules.yml"), DEMO_RULES)?;
     std::fs::write(
         &config,
         format!(
-            "global:\n  scrape_interval: 5s\nscrape_configs:\n  - job_name: prometheus\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
+            "global:\n  scrape_interval: 5s\n  evaluation_interval: 5s\nrule_files: [rules.yml]\n\
+             scrape_configs:\n  - job_name: prometheus\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n  \
+             - job_name: k8s-emulator\n    static_configs: [{{targets: ['{metrics}']}}]\n"
         ),
     )?;
     let child = Command::new(binary)

@@ -1,5 +1,7 @@
 //! The `[plugins.prometheus.config]` table, and where the server URL and timeout come from.
 
+mod lens;
+
 use std::fmt;
 use std::time::Duration;
 
@@ -7,6 +9,7 @@ use serde::{Deserialize, Deserializer};
 use vcli_plugin_api::PluginError;
 
 use crate::error::PromError;
+pub(crate) use lens::{LensQueries, PodMatch, fill};
 
 /// The URL used when neither `--url`, the configuration nor `PROMETHEUS_URL` names one.
 pub(crate) const DEFAULT_URL: &str = "http://localhost:9090";
@@ -28,15 +31,18 @@ pub(crate) struct Settings {
     #[serde(deserialize_with = "de_url")]
     pub(crate) url: Option<String>,
     /// Per-command timeout, a humantime string like `"10s"`.
-    #[serde(deserialize_with = "de_duration")]
+    #[serde(deserialize_with = "de_timeout")]
     pub(crate) timeout: Option<Duration>,
     /// HTTP basic authentication.
     pub(crate) basic_auth: Option<BasicAuth>,
     /// A bearer token sent as `Authorization: Bearer ...`.
     pub(crate) bearer_token: Option<Secret>,
-    /// How often the TUI view refreshes, a humantime string.
-    #[serde(deserialize_with = "de_duration")]
+    /// How often every screen of the TUI view and the pod lens refresh,
+    /// a humantime string.
+    #[serde(deserialize_with = "de_refresh")]
     pub(crate) refresh: Option<Duration>,
+    /// The pod lens's queries.
+    pub(crate) lens: LensQueries,
 }
 
 /// `basic_auth = { username = "...", password = "..." }`.
@@ -133,11 +139,21 @@ pub(crate) fn parse_duration(input: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+/// A duration key; its errors start with the key's name, which the TOML
+/// position alone does not say.
+fn de_duration<'de, D: Deserializer<'de>>(d: D, key: &str) -> Result<Option<Duration>, D::Error> {
     let text = String::deserialize(d)?;
     parse_duration(&text)
         .map(Some)
-        .map_err(serde::de::Error::custom)
+        .map_err(|e| serde::de::Error::custom(format!("{key}: {e}")))
+}
+
+fn de_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    de_duration(d, "timeout")
+}
+
+fn de_refresh<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    de_duration(d, "refresh")
 }
 
 fn de_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -170,7 +186,7 @@ mod tests {
         let config = PluginConfig::from_toml("url = \"http://x\"\ntimeout = \"soon\"\n");
         let err = config.parse::<Settings>().unwrap_err().to_string();
         assert!(
-            err.starts_with("<config>:2:11: \"soon\" is not a duration"),
+            err.starts_with("<config>:2:11: timeout: \"soon\" is not a duration"),
             "{err}"
         );
         let config = PluginConfig::from_toml("colour = true\n");
@@ -179,6 +195,39 @@ mod tests {
         let config = PluginConfig::from_toml("url = \"localhost:9090\"\n");
         let err = config.parse::<Settings>().unwrap_err().to_string();
         assert!(err.contains("scheme must be http or https"), "{err}");
+    }
+
+    #[test]
+    fn refresh_must_be_a_positive_duration_and_says_so() {
+        for (value, why) in [
+            ("0", "must be longer than zero"),
+            ("0s", "must be longer than zero"),
+            ("often", "is not a duration"),
+        ] {
+            let config = PluginConfig::from_toml(&format!("refresh = \"{value}\"\n"));
+            let err = config.parse::<Settings>().unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("<config>:1:11: refresh: \"{value}\" {why}")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_lens_template_is_named_with_its_line() {
+        let config = PluginConfig::from_toml(
+            "[lens]\ncpu = \"sum(rate(cpu{pod=\\\"{pod}\\\"}[5m]))\"\nmemory = \"mem{pod=\\\"{name}\\\"}\"\n",
+        );
+        let err = config.parse::<Settings>().unwrap_err().to_string();
+        assert!(
+            err.starts_with("<config>:3:10: lens.memory: the query must match the pod"),
+            "{err}"
+        );
+        let config = PluginConfig::from_toml("[lens]\ncolour = \"x\"\n");
+        let err = config.parse::<Settings>().unwrap_err().to_string();
+        assert!(err.contains("unknown field `colour`"), "{err}");
+        let settings: Settings = PluginConfig::from_toml("").parse().unwrap();
+        assert_eq!(settings.lens, LensQueries::default());
     }
 
     #[test]

@@ -1,74 +1,101 @@
-//! The pod lens: beside another plugin's view of a pod, its CPU, memory and
-//! restarts from Prometheus as sparklines with current values, and the
-//! alerts whose `namespace` and `pod` labels name it. The Kubernetes plugin
-//! never calls this plugin: the host routes the selection (`Plugin::lens`).
+//! The pod lens: beside another plugin's view of a pod (or a Deployment),
+//! its CPU, memory and restarts from Prometheus as sparklines with current
+//! values, and the alerts whose `namespace` and `pod` labels name it. The
+//! queries come from `[plugins.prometheus.config.lens]`. The Kubernetes
+//! plugin never calls this plugin: the host routes the selection
+//! (`Plugin::lens`).
+
+mod draw;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+pub use draw::{LensAlert, LensMetric, LensModel, MetricData, Unit, render_lens};
 use vcli_plugin_api::ratatui_core::buffer::Buffer;
 use vcli_plugin_api::ratatui_core::layout::Rect;
-use vcli_plugin_api::ratatui_core::style::{Color, Modifier, Style};
 use vcli_plugin_api::{CancellationToken, Redraw, ResourceRef, View};
 
 use crate::client::Api;
-use crate::query;
-use crate::rules;
+use crate::config::{LensQueries, PodMatch, fill};
+use crate::error::PromError;
+use crate::model::AlertState;
 use crate::time::{Window, now};
+use crate::{query, rules};
 
 /// How far back the sparklines reach, and their step.
 const SPAN: f64 = 30.0 * 60.0;
 const STEP: f64 = 60.0;
 
-/// One metric of the lens.
-#[derive(Debug, Clone, Copy)]
-struct Metric {
-    label: &'static str,
-    unit: Unit,
-    /// The PromQL, with `{selector}` for `namespace="..",pod=".."`.
-    template: &'static str,
+/// Whom the lens is about: a namespace and one pod or a workload's pods.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Subject {
+    namespace: String,
+    pods: PodMatch,
+    /// The Deployment's name, when the lens is about its pods.
+    deployment: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Unit {
-    Cores,
-    Bytes,
-    Count,
+impl Subject {
+    /// The subject of a lens on `resource`: a Pod, or a Deployment's pods
+    /// (`NAME-REPLICASETHASH-PODHASH`); `None` for other kinds.
+    pub(crate) fn of(resource: &ResourceRef) -> Option<Subject> {
+        let namespace = resource
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_owned());
+        match resource.kind.as_str() {
+            "Pod" => Some(Subject {
+                namespace,
+                pods: PodMatch::Exact(resource.name.clone()),
+                deployment: None,
+            }),
+            "Deployment" => Some(Subject {
+                namespace,
+                pods: PodMatch::Regex(format!(
+                    "{}-[a-z0-9]+-[a-z0-9]+",
+                    resource.name.replace('.', "\\.")
+                )),
+                deployment: Some(resource.name.clone()),
+            }),
+            _ => None,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match (&self.deployment, &self.pods) {
+            (Some(name), _) => format!("pods of deployment {}/{name}", self.namespace),
+            (None, PodMatch::Exact(pod) | PodMatch::Regex(pod)) => {
+                format!("pod {}/{pod}", self.namespace)
+            }
+        }
+    }
+
+    /// Whether an alert with these `namespace` and `pod` labels names the subject.
+    fn names(&self, namespace: Option<&str>, pod: Option<&str>) -> bool {
+        let (Some(namespace), Some(pod)) = (namespace, pod) else {
+            return false;
+        };
+        if namespace != self.namespace {
+            return false;
+        }
+        match (&self.deployment, &self.pods) {
+            (Some(name), _) => pod.strip_prefix(name.as_str()).is_some_and(|rest| {
+                let parts: Vec<&str> = rest.split('-').collect();
+                parts.len() == 3
+                    && parts[0].is_empty()
+                    && parts[1..]
+                        .iter()
+                        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()))
+            }),
+            (None, PodMatch::Exact(name)) => pod == name,
+            (None, PodMatch::Regex(_)) => false,
+        }
+    }
 }
 
-/// cAdvisor's and kube-state-metrics' names, as most clusters export them.
-const METRICS: [Metric; 3] = [
-    Metric {
-        label: "cpu",
-        unit: Unit::Cores,
-        template: "sum(rate(container_cpu_usage_seconds_total{{selector},container!=\"\"}[5m]))",
-    },
-    Metric {
-        label: "memory",
-        unit: Unit::Bytes,
-        template: "sum(container_memory_working_set_bytes{{selector},container!=\"\"})",
-    },
-    Metric {
-        label: "restarts",
-        unit: Unit::Count,
-        template: "sum(kube_pod_container_status_restarts_total{{selector}})",
-    },
-];
-
-/// What the lens shows; filled by its refresh task.
-#[derive(Debug, Default)]
-struct LensModel {
-    /// Per metric: the points of the last window, or `None` before the
-    /// first answer.
-    series: Vec<Option<Vec<f64>>>,
-    /// `ALERTNAME (state)` for alerts naming the pod.
-    alerts: Vec<String>,
-    error: Option<String>,
-}
-
-/// The lens on one pod.
+/// The lens on one pod or Deployment.
 pub(crate) struct PodLens {
-    pod: ResourceRef,
+    resource: ResourceRef,
     model: Arc<Mutex<LensModel>>,
     /// Ends the refresh task when the host drops the lens.
     _stop: StopOnDrop,
@@ -83,52 +110,68 @@ impl Drop for StopOnDrop {
     }
 }
 
+/// What the lens's refresh task needs.
+pub(crate) struct LensTask {
+    pub(crate) api: Api,
+    pub(crate) queries: LensQueries,
+    pub(crate) every: Duration,
+    pub(crate) redraw: Redraw,
+}
+
 impl PodLens {
-    /// A lens on `pod` and the task that keeps it current, or `None` when
-    /// the task cannot be spawned (the plugin is stopping).
+    /// A lens on `resource` and the task that keeps it current, or `None`
+    /// when the kind has no lens or the task cannot be spawned (the plugin
+    /// is stopping).
     pub(crate) fn start(
-        pod: ResourceRef,
-        api: Api,
-        every: Duration,
-        redraw: Redraw,
+        resource: &ResourceRef,
+        task: LensTask,
         spawn: impl FnOnce(futures::future::BoxFuture<'static, ()>) -> bool,
         cancel: &CancellationToken,
     ) -> Option<PodLens> {
-        let model = Arc::new(Mutex::new(LensModel::default()));
+        let subject = Subject::of(resource)?;
+        let model = Arc::new(Mutex::new(waiting(&subject)));
         let stop = cancel.child_token();
-        let task = refresh(
-            pod.clone(),
-            api,
-            every,
-            Arc::clone(&model),
-            redraw,
-            stop.clone(),
-        );
-        spawn(Box::pin(task)).then(|| PodLens {
-            pod,
+        let refresh = refresh(subject, task, Arc::clone(&model), stop.clone());
+        spawn(Box::pin(refresh)).then(|| PodLens {
+            resource: resource.clone(),
             model,
             _stop: StopOnDrop(stop),
         })
     }
 }
 
-fn selector(pod: &ResourceRef) -> String {
-    format!(
-        "namespace=\"{}\",pod=\"{}\"",
-        pod.namespace.as_deref().unwrap_or("default"),
-        pod.name
-    )
+const METRICS: [(&str, Unit); 3] = [
+    ("cpu", Unit::Cores),
+    ("memory", Unit::Bytes),
+    ("restarts", Unit::Count),
+];
+
+fn waiting(subject: &Subject) -> LensModel {
+    LensModel {
+        subject: subject.describe(),
+        metrics: METRICS
+            .iter()
+            .map(|&(label, unit)| LensMetric {
+                label: label.to_owned(),
+                unit,
+                data: MetricData::Waiting,
+            })
+            .collect(),
+        alerts: Vec::new(),
+        alerts_known: false,
+        error: None,
+    }
 }
 
 async fn refresh(
-    pod: ResourceRef,
-    api: Api,
-    every: Duration,
+    subject: Subject,
+    task: LensTask,
     model: Arc<Mutex<LensModel>>,
-    redraw: Redraw,
     stop: CancellationToken,
 ) {
-    let selector = selector(&pod);
+    let q = &task.queries;
+    let queries = [&q.cpu, &q.memory, &q.restarts]
+        .map(|template| fill(template, &subject.namespace, &subject.pods));
     loop {
         let end = now();
         let window = Window {
@@ -136,144 +179,89 @@ async fn refresh(
             end,
             step: STEP,
         };
-        let queries = METRICS.map(|m| m.template.replace("{selector}", &selector));
         let fetched = tokio::select! {
             () = stop.cancelled() => return,
             r = futures::future::join(
-                futures::future::join_all(queries.iter().map(|q| query::fetch_range(&api, q, window))),
-                rules::fetch_alerts(&api),
+                futures::future::join_all(queries.iter().map(|q| query::fetch_range(&task.api, q, window))),
+                rules::fetch_alerts(&task.api),
             ) => r,
         };
-        let (series, alerts) = fetched;
-        {
+        let next = update(&subject, fetched);
+        let changed = {
             let mut m = model.lock().unwrap_or_else(PoisonError::into_inner);
-            m.error = None;
-            m.series = series
-                .into_iter()
-                .map(|r| match r {
-                    Ok(data) => Some(
-                        crate::results::chart_series(&data)
-                            .first()
-                            .map(|s| s.points.iter().map(|(_, v)| *v).collect())
-                            .unwrap_or_default(),
-                    ),
-                    Err(e) => {
-                        m.error.get_or_insert_with(|| e.to_string());
-                        None
-                    }
-                })
-                .collect();
-            match alerts {
-                Ok(alerts) => {
-                    m.alerts = alerts
-                        .iter()
-                        .filter(|a| {
-                            let labels = a.labels();
-                            labels.get("pod").is_some_and(|p| *p == pod.name)
-                                && labels.get("namespace").map(String::as_str)
-                                    == pod.namespace.as_deref()
-                        })
-                        .map(|a| {
-                            let name = a.labels().get("alertname").cloned().unwrap_or_default();
-                            format!("{name} ({})", a.state())
-                        })
-                        .collect();
-                }
-                Err(e) => {
-                    m.error.get_or_insert_with(|| e.to_string());
-                }
-            }
+            let changed = *m != next;
+            *m = next;
+            changed
+        };
+        if changed {
+            task.redraw.request();
         }
-        redraw.request();
         tokio::select! {
             () = stop.cancelled() => return,
-            () = tokio::time::sleep(every) => {}
+            () = tokio::time::sleep(task.every) => {}
         }
     }
+}
+
+type Fetched = (
+    Vec<Result<crate::results::QueryData, PromError>>,
+    Result<Vec<prometheus_http_query::response::Alert>, PromError>,
+);
+
+/// The lens's model from one round of answers.
+fn update(subject: &Subject, (series, alerts): Fetched) -> LensModel {
+    let mut model = waiting(subject);
+    let mut errors: Vec<PromError> = Vec::new();
+    for (metric, answer) in model.metrics.iter_mut().zip(series) {
+        metric.data = match answer {
+            Ok(data) => match crate::results::chart_series(&data).first() {
+                Some(line) => MetricData::Points(line.points.iter().map(|&(_, v)| v).collect()),
+                None => MetricData::NoSeries,
+            },
+            Err(e) => {
+                errors.push(e);
+                MetricData::Failed
+            }
+        };
+    }
+    match alerts {
+        Ok(alerts) => {
+            model.alerts_known = true;
+            model.alerts = crate::model::convert::alerts(&alerts)
+                .into_iter()
+                .filter_map(|a| {
+                    let (namespace, pod) = a.pod?;
+                    subject
+                        .names(Some(&namespace), Some(&pod))
+                        .then_some(LensAlert {
+                            name: a.name,
+                            state: a.state,
+                            pod,
+                            value: a.value,
+                        })
+                })
+                .collect();
+            model.alerts.sort_by_key(|a| a.state != AlertState::Firing);
+        }
+        Err(e) => errors.push(e),
+    }
+    model.error = errors.first().map(|e| match e {
+        PromError::Unreachable { .. } | PromError::Timeout { .. } => format!(
+            "{e}: no CPU, memory, restarts or alerts for this pod until Prometheus answers (set url in [plugins.prometheus.config])"
+        ),
+        other => other.to_string(),
+    });
+    model
 }
 
 impl View for PodLens {
     fn title(&self) -> String {
-        format!("Prometheus · {}", self.pod)
+        format!("Prometheus · {}", self.resource)
     }
 
     fn render(&mut self, area: Rect, buf: &mut Buffer) {
         let model = self.model.lock().unwrap_or_else(PoisonError::into_inner);
-        draw(&model, area, buf);
-    }
-}
-
-fn draw(model: &LensModel, area: Rect, buf: &mut Buffer) {
-    let width = usize::from(area.width);
-    let mut row = area.y;
-    let mut line = |text: &str, style: Style| {
-        if row < area.y + area.height {
-            buf.set_stringn(area.x, row, text, width, style);
-            row += 1;
-        }
-    };
-    let bold = Style::default().add_modifier(Modifier::BOLD);
-    let spark_width = width.saturating_sub(26).clamp(1, 30);
-    for (i, metric) in METRICS.iter().enumerate() {
-        let text = match model.series.get(i) {
-            None => format!("{:<9}…", metric.label),
-            Some(None) => format!("{:<9}(query failed)", metric.label),
-            Some(Some(points)) if points.is_empty() => {
-                format!("{:<9}no series (is this metric scraped?)", metric.label)
-            }
-            Some(Some(points)) => format!(
-                "{:<9}{:<w$} {}",
-                metric.label,
-                sparkline(points, spark_width),
-                value(*points.last().unwrap_or(&0.0), metric.unit),
-                w = spark_width
-            ),
-        };
-        line(&text, Style::default());
-    }
-    match model.alerts.as_slice() {
-        [] => line(
-            "alerts   none name this pod",
-            Style::default().fg(Color::Green),
-        ),
-        alerts => {
-            line("alerts", bold);
-            for alert in alerts {
-                line(&format!("  {alert}"), Style::default().fg(Color::Red));
-            }
-        }
-    }
-    if let Some(error) = &model.error {
-        line(&format!("! {error}"), Style::default().fg(Color::Yellow));
-    }
-}
-
-/// The last `width` points as block characters, scaled to their range.
-fn sparkline(points: &[f64], width: usize) -> String {
-    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-    let tail = &points[points.len().saturating_sub(width)..];
-    let (lo, hi) = tail
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(*v), hi.max(*v))
-        });
-    tail.iter()
-        .map(|v| {
-            let level = if hi > lo {
-                (v - lo) / (hi - lo) * 7.0
-            } else {
-                0.0
-            };
-            BARS[(level.round() as usize).min(7)]
-        })
-        .collect()
-}
-
-fn value(v: f64, unit: Unit) -> String {
-    match unit {
-        Unit::Cores => format!("{v:.3} cores"),
-        Unit::Bytes => format!("{:.1} MiB", v / 1024.0 / 1024.0),
-        Unit::Count => format!("{v:.0}"),
+        render_lens(&model, area, buf);
     }
 }
 
@@ -281,42 +269,18 @@ fn value(v: f64, unit: Unit) -> String {
 mod tests {
     use super::*;
 
-    fn text(model: &LensModel) -> String {
-        let area = Rect::new(0, 0, 60, 6);
-        let mut buf = Buffer::empty(area);
-        draw(model, area, &mut buf);
-        (0..area.height)
-            .map(|y| {
-                (0..area.width)
-                    .map(|x| buf[(x, y)].symbol())
-                    .collect::<String>()
-                    .trim_end()
-                    .to_owned()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
     #[test]
-    fn shows_metrics_alerts_and_what_is_missing() {
-        let model = LensModel {
-            series: vec![Some(vec![0.1, 0.2, 0.4]), Some(Vec::new()), None],
-            alerts: vec!["PodCrashLooping (firing)".into()],
-            error: Some("cannot reach Prometheus at http://x: connection refused".into()),
-        };
-        insta::assert_snapshot!(text(&model), @r"
-        cpu      ▁▃█                            0.400 cores
-        memory   no series (is this metric scraped?)
-        restarts (query failed)
-        alerts
-          PodCrashLooping (firing)
-        ! cannot reach Prometheus at http://x: connection refused
-        ");
-    }
-
-    #[test]
-    fn the_selector_names_namespace_and_pod() {
+    fn deployments_name_their_pods_only() {
+        let deployment = ResourceRef::new("Deployment", "nginx").in_namespace("default");
+        let subject = Subject::of(&deployment).expect("a deployment has a lens");
+        assert!(subject.names(Some("default"), Some("nginx-7c5ddbdf54-x8f9p")));
+        assert!(!subject.names(Some("default"), Some("nginx-canary-7c5ddbdf54-x8f9p")));
+        assert!(!subject.names(Some("other"), Some("nginx-7c5ddbdf54-x8f9p")));
+        assert!(!subject.names(Some("default"), None));
         let pod = ResourceRef::new("Pod", "web-0").in_namespace("shop");
-        assert_eq!(selector(&pod), r#"namespace="shop",pod="web-0""#);
+        let subject = Subject::of(&pod).expect("a pod has a lens");
+        assert!(subject.names(Some("shop"), Some("web-0")));
+        assert!(!subject.names(Some("shop"), Some("web-1")));
+        assert_eq!(Subject::of(&ResourceRef::new("Node", "n1")), None);
     }
 }

@@ -14,9 +14,17 @@
 //! [plugins.prometheus.config]
 //! url = "https://prometheus.example.com"  # else $PROMETHEUS_URL, else http://localhost:9090
 //! timeout = "10s"                         # waiting for the server, per command, retries included
-//! refresh = "15s"                         # the TUI view's refresh interval
+//! refresh = "15s"                         # how often every screen of the view and the pod lens refresh
 //! bearer_token = "..."                    # or basic_auth = { username = "...", password = "..." }
+//!
+//! [plugins.prometheus.config.lens]        # the pod lens's PromQL; {namespace} and {pod} are filled in
+//! cpu = 'sum(rate(container_cpu_usage_seconds_total{namespace="{namespace}",pod="{pod}",container!=""}[5m]))'
+//! memory = 'sum(container_memory_working_set_bytes{namespace="{namespace}",pod="{pod}",container!=""})'
+//! restarts = 'sum(kube_pod_container_status_restarts_total{namespace="{namespace}",pod="{pod}"})'
 //! ```
+//!
+//! For a Deployment selected in the Kubernetes view, the lens matches its
+//! pods: `pod="{pod}"` becomes `pod=~"NAME-[a-z0-9]+-[a-z0-9]+"`.
 
 mod answer;
 mod cli;
@@ -50,6 +58,7 @@ use vcli_plugin_api::{
 use crate::client::{Api, Connector};
 use crate::config::{DEFAULT_TIMEOUT, Settings, URL_ENV, resolve_url};
 use crate::health::FailureTracker;
+pub use crate::lens::{LensAlert, LensMetric, LensModel, MetricData, Unit, render_lens};
 use crate::model::ViewState;
 pub use crate::view::{PromModel, render};
 
@@ -172,16 +181,17 @@ impl Plugin for PrometheusPlugin {
     }
 
     fn lens(&self, resource: &ResourceRef) -> Option<Box<dyn View>> {
-        if resource.kind != "Pod" {
-            return None;
-        }
         let runtime = self.runtime().ok()?;
         let ctx = &runtime.ctx;
+        let task = lens::LensTask {
+            api: runtime.api.clone(),
+            queries: runtime.settings.lens.clone(),
+            every: runtime.settings.refresh(),
+            redraw: ctx.redraw(),
+        };
         let lens = lens::PodLens::start(
-            resource.clone(),
-            runtime.api.clone(),
-            runtime.settings.refresh(),
-            ctx.redraw(),
+            resource,
+            task,
             |task| ctx.spawn("prometheus-lens", task).is_ok(),
             ctx.cancellation(),
         )?;
@@ -192,23 +202,22 @@ impl Plugin for PrometheusPlugin {
         if resource.kind != "Pod" {
             return Vec::new();
         }
-        // cAdvisor's names, as kubelets export them.
-        let selector = format!(
-            "namespace=\"{}\",pod=\"{}\"",
-            resource.namespace.as_deref().unwrap_or("default"),
-            resource.name
-        );
+        let Ok(runtime) = self.runtime() else {
+            return Vec::new();
+        };
+        // The lens's own queries, so the palette shows the same numbers.
+        let lens = &runtime.settings.lens;
+        let namespace = resource.namespace.as_deref().unwrap_or("default");
+        let pod = config::PodMatch::Exact(resource.name.clone());
+        let line = |template: &str| {
+            let expr = config::fill(template, namespace, &pod);
+            // The palette splits words as a shell does: single quotes keep
+            // the expression whole unless it has one itself.
+            format!("prom query '{}'", expr.replace('\'', "'\"'\"'"))
+        };
         vec![
-            ResourceCommand::new(
-                "cpu",
-                format!(
-                    "prom query 'sum(rate(container_cpu_usage_seconds_total{{{selector}}}[5m]))'"
-                ),
-            ),
-            ResourceCommand::new(
-                "memory",
-                format!("prom query 'sum(container_memory_working_set_bytes{{{selector}}})'"),
-            ),
+            ResourceCommand::new("cpu", line(&lens.cpu)),
+            ResourceCommand::new("memory", line(&lens.memory)),
             ResourceCommand::new("alerts", "prom alerts".to_owned()),
         ]
     }

@@ -1,25 +1,11 @@
-//! The TUI view's model: plain data, kept current by a background refresh,
-//! that `view::render` draws. Nothing here touches the terminal.
+//! The TUI view's model: plain data, kept current by a background refresh
+//! (`model/refresh.rs`), that `view::render` draws. Nothing here touches
+//! the terminal or the clock, so a hand-built model always draws the same.
 
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+pub(crate) mod convert;
+pub(crate) mod refresh;
 
-use prometheus_http_query::TargetState;
-use tokio::sync::Notify;
-use vcli_plugin_api::CancellationToken;
-
-use crate::client::Api;
-use crate::error::PromError;
-use crate::time::{Window, now};
-use crate::{query, rules, targets};
-
-/// Series kept for the chart; more would not fit a legend or a terminal.
-pub(crate) const MAX_CHART_SERIES: usize = 8;
-/// The panel's query until the operator runs `prom range`: how many targets are up.
-const DEFAULT_EXPR: &str = "sum(up)";
-const DEFAULT_SPAN: f64 = 15.0 * 60.0;
-const DEFAULT_STEP: f64 = 15.0;
+pub(crate) use refresh::{DEFAULT_EXPR, ViewState, refresh_loop};
 
 /// Everything the Prometheus view shows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -31,32 +17,108 @@ pub struct PromModel {
     pub updated_at: Option<f64>,
     /// Why the last refresh failed, if it did; older data stays visible.
     pub error: Option<String>,
-    /// Active targets per job.
-    pub jobs: Vec<JobSummary>,
-    /// Firing alerts, oldest first.
-    pub alerts: Vec<FiringAlert>,
-    /// The query panel: the last range query and its chart.
+    /// Active targets grouped by job, jobs with a down target first.
+    pub jobs: Vec<JobTargets>,
+    /// Firing and pending alerts, firing first, each oldest first.
+    pub alerts: Vec<AlertInfo>,
+    /// Rule groups as the server evaluates them.
+    pub groups: Vec<RuleGroupInfo>,
+    /// The query editor's last run and its chart.
     pub query: Option<QueryPanel>,
 }
 
-/// How many targets of one job are up, down or unknown.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct JobSummary {
-    /// The `job` label.
+/// One scrape job and its targets.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobTargets {
+    /// The `job` label (else the scrape pool).
     pub job: String,
-    /// Targets whose last scrape succeeded.
-    pub up: usize,
-    /// Targets whose last scrape failed.
-    pub down: usize,
-    /// Targets not scraped yet.
-    pub unknown: usize,
+    /// The job's targets, down first, then by instance.
+    pub targets: Vec<TargetInfo>,
 }
 
-/// One firing alert.
+impl JobTargets {
+    /// How many targets are up.
+    pub fn up(&self) -> usize {
+        self.targets
+            .iter()
+            .filter(|t| t.health == Health::Up)
+            .count()
+    }
+
+    /// How many targets are down.
+    pub fn down(&self) -> usize {
+        self.targets
+            .iter()
+            .filter(|t| t.health == Health::Down)
+            .count()
+    }
+}
+
+/// A target's health, as Prometheus reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Health {
+    /// The last scrape (or evaluation) failed. Sorted first: it needs eyes.
+    Down,
+    /// Not scraped (or evaluated) yet.
+    #[default]
+    Unknown,
+    /// The last scrape (or evaluation) worked.
+    Up,
+}
+
+impl Health {
+    /// Reads the `Display` form of the library's health types (`up`, `ok`,
+    /// `down`, `err`, `unknown`), which are not nameable outside it.
+    pub(crate) fn from_text(text: &str) -> Health {
+        match text {
+            "up" | "ok" => Health::Up,
+            "down" | "err" => Health::Down,
+            _ => Health::Unknown,
+        }
+    }
+
+    /// The word shown on screen.
+    pub fn word(self) -> &'static str {
+        match self {
+            Health::Up => "up",
+            Health::Down => "down",
+            Health::Unknown => "unknown",
+        }
+    }
+}
+
+/// One scrape target.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct FiringAlert {
+pub struct TargetInfo {
+    /// The `instance` label.
+    pub instance: String,
+    /// Whether the last scrape worked.
+    pub health: Health,
+    /// When it was last scraped (unix seconds), `None` before the first scrape.
+    pub last_scrape: Option<f64>,
+    /// How long the last scrape took, in seconds.
+    pub duration: f64,
+    /// The last scrape's error, empty when it worked.
+    pub error: String,
+}
+
+/// Whether an alert fires or waits out its `for`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AlertState {
+    /// Firing: sorted first.
+    #[default]
+    Firing,
+    /// Active but not yet for its `for` duration.
+    Pending,
+}
+
+/// One active alert.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertInfo {
     /// The `alertname` label.
     pub name: String,
+    /// Firing or pending.
+    pub state: AlertState,
     /// The `severity` label, when there is one.
     pub severity: Option<String>,
     /// The other labels, `k=v,k=v`.
@@ -70,27 +132,58 @@ pub struct FiringAlert {
     pub pod: Option<(String, String)>,
 }
 
-/// The query panel.
+/// One rule group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleGroupInfo {
+    /// The group's name.
+    pub name: String,
+    /// The file it was loaded from.
+    pub file: String,
+    /// How long its last evaluation took, in seconds.
+    pub evaluation_time: f64,
+    /// Its rules, in file order.
+    pub rules: Vec<RuleInfo>,
+}
+
+/// One recording or alerting rule.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleInfo {
+    /// The recorded series' or the alert's name.
+    pub name: String,
+    /// Alerting rules: `firing`, `pending` or `inactive`; `None` for recording rules.
+    pub state: Option<String>,
+    /// Whether the last evaluation worked.
+    pub health: Health,
+    /// The last evaluation's error, empty when it worked.
+    pub last_error: String,
+    /// How long the last evaluation took, in seconds.
+    pub evaluation_time: f64,
+}
+
+/// The query editor's chart.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryPanel {
-    /// The PromQL expression.
+    /// The PromQL expression the chart shows.
     pub expr: String,
-    /// Start and end of the charted window (unix seconds).
+    /// Start of the charted window (unix seconds).
     pub start: f64,
     /// End of the window.
     pub end: f64,
-    /// The series, at most a handful.
+    /// The step between points, in seconds.
+    pub step: f64,
+    /// The series, at most eight: more would not fit a legend.
     pub series: Vec<ChartSeries>,
     /// How many series the query returned in all.
     pub total_series: usize,
-    /// Why the query failed, when it did.
+    /// Why the last run failed (bad PromQL, say); the chart above is then
+    /// the previous successful one.
     pub error: Option<String>,
 }
 
 impl QueryPanel {
     /// The current value: the last sample of the first series.
     pub fn current(&self) -> Option<f64> {
-        self.series.first()?.points.last().map(|&(_, v)| v)
+        self.series.first()?.current()
     }
 }
 
@@ -103,221 +196,12 @@ pub struct ChartSeries {
     pub points: Vec<(f64, f64)>,
 }
 
-/// The last range query, re-run by every refresh over a window ending now.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct RangeRequest {
-    pub(crate) expr: String,
-    pub(crate) span: f64,
-    pub(crate) step: f64,
-}
-
-/// The model shared between the view, the refresh task and the commands.
-#[derive(Debug, Default)]
-pub(crate) struct ViewState {
-    model: Mutex<PromModel>,
-    last_range: Mutex<Option<RangeRequest>>,
-    /// Wakes the refresh task early (the view's `r` key).
-    pub(crate) wake: Notify,
-    /// Asks the host for a frame after each refresh.
-    redraw: std::sync::OnceLock<vcli_plugin_api::Redraw>,
-}
-
-/// A poisoned lock only means a panic elsewhere mid-update; the data is
-/// still plain values, so keep going rather than take the UI down.
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl ViewState {
-    /// Connects the model to the host's redraw handle (once; at start).
-    pub(crate) fn attach(&self, redraw: vcli_plugin_api::Redraw) {
-        let _ = self.redraw.set(redraw);
-    }
-
-    /// Runs `f` on the current model under the lock (keep it short).
-    pub(crate) fn with_model<R>(&self, f: impl FnOnce(&PromModel) -> R) -> R {
-        f(&lock(&self.model))
-    }
-
-    /// Replaces the model (tests build one by hand).
-    #[cfg(test)]
-    pub(crate) fn replace(&self, model: PromModel) {
-        *lock(&self.model) = model;
-    }
-
-    pub(crate) fn set_url(&self, url: &str) {
-        lock(&self.model).url = url.to_owned();
-    }
-
-    /// Called by `prom range`: the panel shows this query from now on.
-    pub(crate) fn remember_range(
-        &self,
-        expr: &str,
-        window: Window,
-        series: Vec<ChartSeries>,
-        total: usize,
-    ) {
-        *lock(&self.last_range) = Some(RangeRequest {
-            expr: expr.to_owned(),
-            span: window.end - window.start,
-            step: window.step,
-        });
-        lock(&self.model).query = Some(QueryPanel {
-            expr: expr.to_owned(),
-            start: window.start,
-            end: window.end,
-            series,
-            total_series: total,
-            error: None,
-        });
-    }
-
-    fn range_request(&self) -> RangeRequest {
-        lock(&self.last_range)
-            .clone()
-            .unwrap_or_else(|| RangeRequest {
-                expr: DEFAULT_EXPR.to_owned(),
-                span: DEFAULT_SPAN,
-                step: DEFAULT_STEP,
-            })
+impl ChartSeries {
+    /// The series' last value.
+    pub fn current(&self) -> Option<f64> {
+        self.points.last().map(|&(_, v)| v)
     }
 }
 
-/// Refreshes now, then every `every`, until `cancel` fires.
-pub(crate) async fn refresh_loop(
-    api: Api,
-    state: Arc<ViewState>,
-    every: Duration,
-    cancel: CancellationToken,
-) {
-    loop {
-        tokio::select! {
-            () = cancel.cancelled() => return,
-            () = refresh_once(&api, &state) => {}
-        }
-        // The view draws on change: one frame per refresh.
-        if let Some(redraw) = state.redraw.get() {
-            redraw.request();
-        }
-        tokio::select! {
-            () = cancel.cancelled() => return,
-            () = tokio::time::sleep(every) => {}
-            () = state.wake.notified() => {}
-        }
-    }
-}
-
-/// One refresh: targets, alerts and the panel's query, fetched concurrently.
-/// A part that fails keeps its previous data and reports the error.
-pub(crate) async fn refresh_once(api: &Api, state: &ViewState) {
-    let request = state.range_request();
-    let at = now();
-    let window = Window {
-        start: at - request.span,
-        end: at,
-        step: request.step,
-    };
-    let (targets, alerts, series) = futures::join!(
-        targets::fetch(api, TargetState::Active),
-        rules::fetch_alerts(api),
-        query::fetch_range(api, &request.expr, window),
-    );
-    let mut model = lock(&state.model);
-    let mut errors: Vec<PromError> = Vec::new();
-    match targets {
-        Ok(targets) => model.jobs = summarize(targets.active()),
-        Err(e) => errors.push(e),
-    }
-    match alerts {
-        Ok(alerts) => model.alerts = firing(&alerts),
-        Err(e) => errors.push(e),
-    }
-    let (chart, total, query_error) = match series {
-        Ok(data) => {
-            let all = crate::results::chart_series(&data);
-            let total = all.len();
-            (
-                all.into_iter().take(MAX_CHART_SERIES).collect(),
-                total,
-                None,
-            )
-        }
-        Err(e) => {
-            let previous = model.query.as_ref().filter(|q| q.expr == request.expr);
-            let kept = previous
-                .map(|q| (q.series.clone(), q.total_series))
-                .unwrap_or_default();
-            (kept.0, kept.1, Some(e.to_string()))
-        }
-    };
-    model.query = Some(QueryPanel {
-        expr: request.expr,
-        start: window.start,
-        end: window.end,
-        series: chart,
-        total_series: total,
-        error: query_error,
-    });
-    // A server-side failure of targets or alerts is the panel's headline.
-    // Nothing listening is what a new user meets first: say what to do.
-    model.error = errors.first().map(|e| match e {
-        PromError::Unreachable { .. } => format!(
-            "{e}; start a Prometheus there (Debian/Ubuntu: apt-get install prometheus) or set [plugins.prometheus.config] url"
-        ),
-        _ => e.to_string(),
-    });
-    if errors.is_empty() {
-        model.updated_at = Some(at);
-    }
-}
-
-/// Counts active targets per job, jobs sorted by name.
-pub(crate) fn summarize(
-    active: &[prometheus_http_query::response::ActiveTarget],
-) -> Vec<JobSummary> {
-    let mut jobs: BTreeMap<String, JobSummary> = BTreeMap::new();
-    for target in active {
-        let job = targets::job_of(target);
-        let entry = jobs.entry(job.clone()).or_insert_with(|| JobSummary {
-            job,
-            ..JobSummary::default()
-        });
-        let health = target.health();
-        if health.is_up() {
-            entry.up += 1;
-        } else if health.is_down() {
-            entry.down += 1;
-        } else {
-            entry.unknown += 1;
-        }
-    }
-    jobs.into_values().collect()
-}
-
-/// The firing alerts, oldest first.
-pub(crate) fn firing(alerts: &[prometheus_http_query::response::Alert]) -> Vec<FiringAlert> {
-    let mut firing: Vec<FiringAlert> = alerts
-        .iter()
-        .filter(|a| a.state().is_firing())
-        .map(|a| {
-            let labels = crate::format::sorted(a.labels());
-            FiringAlert {
-                name: labels.get("alertname").cloned().unwrap_or_default(),
-                severity: labels.get("severity").cloned(),
-                labels: crate::format::label_list(&labels, &["alertname", "severity"]),
-                active_at: rules::unix(a.active_at()),
-                value: a.value(),
-                pod: labels
-                    .get("namespace")
-                    .zip(labels.get("pod"))
-                    .map(|(ns, pod)| (ns.clone(), pod.clone())),
-            }
-        })
-        .collect();
-    firing.sort_by(|a, b| {
-        a.active_at
-            .total_cmp(&b.active_at)
-            .then_with(|| a.name.cmp(&b.name))
-    });
-    firing
-}
+/// Series kept for the chart; more would not fit a legend or a terminal.
+pub(crate) const MAX_CHART_SERIES: usize = 8;

@@ -1,36 +1,37 @@
-//! The TUI view: targets per job, firing alerts and the query panel, drawn
-//! by a pure function of a [`PromModel`] so it can be snapshot-tested.
+//! The TUI view: four screens (targets by job, alerts, rules, the query
+//! editor with its chart) switched by keys, drawn by a pure function of a
+//! [`PromModel`] and the view's [`Ui`] state so it can be snapshot-tested.
 
-use std::fmt;
+mod alerts;
+mod keys;
+mod query;
+mod rules;
+mod targets;
+mod ui;
+
 use std::sync::Arc;
 
-use ratatui_widgets::block::Block;
-use ratatui_widgets::paragraph::Paragraph;
-use ratatui_widgets::table::{Row, Table};
+use ratatui_widgets::paragraph::{Paragraph, Wrap};
 use vcli_plugin_api::ratatui_core::buffer::Buffer;
 use vcli_plugin_api::ratatui_core::layout::{Constraint, Layout, Rect};
-use vcli_plugin_api::ratatui_core::style::{Color, Modifier, Style, Stylize};
+use vcli_plugin_api::ratatui_core::style::{Color, Modifier, Style};
 use vcli_plugin_api::ratatui_core::text::{Line, Span};
 use vcli_plugin_api::ratatui_core::widgets::Widget;
-use vcli_plugin_api::{Intent, Key, KeyOutcome, ResourceRef, View};
+use vcli_plugin_api::{Intent, Key, KeyHint, KeyOutcome, View};
 
-use crate::format::{compact, short_duration};
-use crate::graph::{chart, color_of, legend_symbol};
 use crate::model::ViewState;
-pub use crate::model::{ChartSeries, FiringAlert, JobSummary, PromModel, QueryPanel};
+pub use crate::model::{
+    AlertInfo, AlertState, ChartSeries, Health, JobTargets, PromModel, QueryPanel, RuleGroupInfo,
+    RuleInfo, TargetInfo,
+};
 use crate::time::clock;
+pub(crate) use targets::wrap as wrap_text;
+pub use ui::{Editor, STEPS, Screen, Ui, WINDOWS, span_label};
 
-/// Most lines the chart legend takes; further series are summarized.
-const LEGEND_LINES: usize = 3;
-
-/// Draws `model` into `area` of `buf`. Reads nothing but its arguments (no
-/// clock, no locks), so the same model always draws the same cells.
-pub fn render(model: &PromModel, area: Rect, buf: &mut Buffer) {
-    render_selected(model, None, area, buf);
-}
-
-/// Draws the view with firing alert `selected` highlighted.
-pub fn render_selected(model: &PromModel, selected: Option<usize>, area: Rect, buf: &mut Buffer) {
+/// Draws `model` as `ui` says into `area` of `buf`. Reads nothing but its
+/// arguments (no clock, no locks), so the same inputs always draw the same
+/// cells.
+pub fn render(model: &PromModel, ui: &Ui, area: Rect, buf: &mut Buffer) {
     let area = area.intersection(buf.area);
     if area.is_empty() {
         return;
@@ -38,26 +39,29 @@ pub fn render_selected(model: &PromModel, selected: Option<usize>, area: Rect, b
     // A long error (what to do when nothing answers) wraps onto up to
     // three lines rather than being cut at the screen's edge.
     let header_height = match &model.error {
-        Some(error) => {
-            let width = usize::from(area.width.max(1));
-            let lines = (error.chars().count() + 3).div_ceil(width);
-            1 + u16::try_from(lines.clamp(1, 3)).unwrap_or(3)
-        }
+        Some(error) => 1 + wrapped_height(error.chars().count() + 3, area.width, 3),
         None => 1,
     };
-    let table_rows = model.jobs.len().max(model.alerts.len()).clamp(1, 8) as u16;
-    let [header, tables, panel] = Layout::vertical([
+    let [header, tabs, body] = Layout::vertical([
         Constraint::Length(header_height),
-        Constraint::Length(table_rows + 3),
-        Constraint::Min(6),
+        Constraint::Length(1),
+        Constraint::Fill(1),
     ])
     .areas(area);
     render_header(model, header, buf);
-    let [targets, alerts] =
-        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(tables);
-    render_targets(model, targets, buf);
-    render_alerts(model, selected, alerts, buf);
-    render_query(model, panel, buf);
+    render_tabs(model, ui.screen, tabs, buf);
+    match ui.screen {
+        Screen::Targets => targets::render(model, ui.targets_scroll, body, buf),
+        Screen::Alerts => alerts::render(model, ui.selected_alert, body, buf),
+        Screen::Rules => rules::render(model, ui.rules_scroll, body, buf),
+        Screen::Query => query::render(model, ui, body, buf),
+    }
+}
+
+/// Lines `chars` characters take at `width` columns, at most `max`.
+pub(crate) fn wrapped_height(chars: usize, width: u16, max: u16) -> u16 {
+    let lines = chars.div_ceil(usize::from(width.max(1)));
+    u16::try_from(lines).unwrap_or(max).clamp(1, max)
 }
 
 fn render_header(model: &PromModel, area: Rect, buf: &mut Buffer) {
@@ -84,160 +88,98 @@ fn render_header(model: &PromModel, area: Rect, buf: &mut Buffer) {
         )));
     }
     Paragraph::new(lines)
-        .wrap(ratatui_widgets::paragraph::Wrap { trim: false })
+        .wrap(Wrap { trim: false })
         .render(area, buf);
 }
 
-fn render_targets(model: &PromModel, area: Rect, buf: &mut Buffer) {
-    let up: usize = model.jobs.iter().map(|j| j.up).sum();
-    let all: usize = model.jobs.iter().map(|j| j.up + j.down + j.unknown).sum();
-    let block = Block::bordered().title(format!(" Targets {up}/{all} up "));
-    if model.jobs.is_empty() {
-        Paragraph::new(" no targets").block(block).render(area, buf);
-        return;
-    }
-    let rows = model.jobs.iter().map(|j| {
-        let down = if j.down > 0 {
-            Style::default().fg(Color::Red)
+/// The tab line: each screen with its key and a count, the shown one reversed.
+fn render_tabs(model: &PromModel, shown: Screen, area: Rect, buf: &mut Buffer) {
+    let firing = model
+        .alerts
+        .iter()
+        .filter(|a| a.state == AlertState::Firing)
+        .count();
+    let up: usize = model.jobs.iter().map(JobTargets::up).sum();
+    let all: usize = model.jobs.iter().map(|j| j.targets.len()).sum();
+    let broken = model
+        .groups
+        .iter()
+        .flat_map(|g| &g.rules)
+        .filter(|r| r.health == Health::Down)
+        .count();
+    let mut spans = vec![Span::raw(" ")];
+    for screen in Screen::ALL {
+        let count = match screen {
+            Screen::Targets => format!(" {up}/{all} up"),
+            Screen::Alerts if firing > 0 => format!(" {firing} firing"),
+            Screen::Alerts => format!(" {}", model.alerts.len()),
+            Screen::Rules if broken > 0 => format!(" {broken} failing"),
+            Screen::Rules => String::new(),
+            Screen::Query => String::new(),
+        };
+        let style = if screen == shown {
+            Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         } else {
             Style::default()
         };
-        Row::new(vec![
-            Span::raw(j.job.clone()),
-            Span::styled(j.up.to_string(), Style::default().fg(Color::Green)),
-            Span::styled(j.down.to_string(), down),
-            Span::raw(j.unknown.to_string()),
-        ])
-    });
-    let widths = [
-        Constraint::Fill(1),
-        Constraint::Length(4),
-        Constraint::Length(4),
-        Constraint::Length(7),
-    ];
-    Table::new(rows, widths)
-        .header(Row::new(["JOB", "UP", "DOWN", "UNKNOWN"]).bold())
-        .block(block)
-        .render(area, buf);
+        spans.push(Span::styled(
+            format!(" {} {}{count} ", screen.key(), screen.name()),
+            style,
+        ));
+        spans.push(Span::raw("│"));
+    }
+    spans.pop();
+    Line::from(spans).render(area, buf);
 }
 
-fn render_alerts(model: &PromModel, selected: Option<usize>, area: Rect, buf: &mut Buffer) {
-    let block = Block::bordered().title(format!(" Firing alerts ({}) ", model.alerts.len()));
-    if model.alerts.is_empty() {
-        Paragraph::new(Span::styled(
-            " nothing is firing",
-            Style::default().fg(Color::Green),
-        ))
-        .block(block)
-        .render(area, buf);
-        return;
-    }
-    let now = model.updated_at.unwrap_or_default();
-    let rows = model.alerts.iter().enumerate().map(|(i, a)| {
-        let row = Row::new(vec![
-            Span::styled(a.name.clone(), Style::default().fg(Color::Red)),
-            Span::raw(a.severity.clone().unwrap_or_else(|| "-".to_owned())),
-            Span::raw(short_duration(now - a.active_at)),
-            Span::raw(compact(a.value)),
-            Span::raw(a.labels.clone()),
-        ]);
-        if selected == Some(i) {
-            row.style(Style::default().add_modifier(Modifier::REVERSED))
-        } else {
-            row
-        }
-    });
-    let widths = [
-        Constraint::Fill(2),
-        Constraint::Length(8),
-        Constraint::Length(6),
-        Constraint::Length(7),
-        Constraint::Fill(3),
-    ];
-    Table::new(rows, widths)
-        .header(Row::new(["NAME", "SEVERITY", "AGE", "VALUE", "LABELS"]).bold())
-        .block(block)
-        .render(area, buf);
-}
-
-fn render_query(model: &PromModel, area: Rect, buf: &mut Buffer) {
-    let Some(query) = &model.query else {
-        Paragraph::new(" run `prom range EXPR` to chart a query here")
-            .block(Block::bordered().title(" Query "))
-            .render(area, buf);
-        return;
-    };
-    let current = query.current().map_or_else(|| "-".to_owned(), compact);
-    let title = format!(
-        " Query: {} · last {} · current {current} ",
-        query.expr,
-        short_duration(query.end - query.start)
-    );
-    let block = Block::bordered().title(title);
-    let inner = block.inner(area);
-    block.render(area, buf);
-    if let Some(error) = &query.error {
-        Paragraph::new(Span::styled(
-            format!(" {error}"),
-            Style::default().fg(Color::Red),
-        ))
-        .render(inner, buf);
-        return;
-    }
-    if query.series.iter().all(|s| s.points.is_empty()) {
-        Paragraph::new(" no data in this range").render(inner, buf);
-        return;
-    }
-    let legend_height = query.series.len().min(LEGEND_LINES) as u16;
-    let [plot, legend] =
-        Layout::vertical([Constraint::Min(3), Constraint::Length(legend_height)]).areas(inner);
-    chart(&query.series, query.start, query.end, true).render(plot, buf);
-    let mut lines: Vec<Line<'_>> = query
-        .series
-        .iter()
-        .enumerate()
-        .take(LEGEND_LINES)
-        .map(|(i, s)| {
-            Line::from(vec![
-                Span::styled(
-                    format!(" {} ", legend_symbol(i, true)),
-                    Style::default().fg(color_of(i)),
-                ),
-                Span::raw(s.name.clone()),
-            ])
-        })
-        .collect();
-    let hidden = query.total_series.max(query.series.len()) - lines.len();
-    if hidden > 0
-        && let Some(last) = lines.last_mut()
+/// Draws `lines` from line `scroll` on, and a note when more lie below.
+pub(crate) fn render_scrolled(lines: Vec<Line<'_>>, scroll: usize, area: Rect, buf: &mut Buffer) {
+    let height = usize::from(area.height);
+    let scroll = scroll.min(lines.len().saturating_sub(1));
+    let total = lines.len();
+    let mut shown: Vec<Line<'_>> = lines.into_iter().skip(scroll).take(height).collect();
+    let below = total - scroll - shown.len();
+    if below > 0
+        && let Some(last) = shown.last_mut()
     {
-        last.push_span(Span::styled(
-            format!("  (+{hidden} more)"),
+        *last = Line::from(Span::styled(
+            format!(" … {} more lines (j/k, PgUp/PgDn)", below + 1),
             Style::default().fg(Color::DarkGray),
         ));
     }
-    Paragraph::new(lines).render(legend, buf);
+    Paragraph::new(shown).render(area, buf);
 }
 
-/// The view handed to the TUI: renders the shared model, `r` refreshes now.
+/// The view handed to the TUI: the shared model and this view's [`Ui`].
 pub(crate) struct PromView {
     state: Arc<ViewState>,
-    /// The firing alert the keys moved to, if any.
-    selected: Option<usize>,
+    ui: Ui,
+    /// The expression the editor last took from the shared request: a
+    /// `prom range` run from the palette replaces it, and the editor follows
+    /// unless the operator is typing.
+    synced_expr: String,
     intents: Vec<Intent>,
 }
 
-impl fmt::Debug for PromView {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PromView").finish_non_exhaustive()
+impl std::fmt::Debug for PromView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PromView")
+            .field("ui", &self.ui)
+            .finish_non_exhaustive()
     }
 }
 
 impl PromView {
     pub(crate) fn new(state: Arc<ViewState>) -> Self {
+        let request = state.request();
+        let ui = Ui {
+            editor: Editor::with_text(&request.expr),
+            ..Ui::default()
+        };
         PromView {
             state,
-            selected: None,
+            ui,
+            synced_expr: request.expr,
             intents: Vec::new(),
         }
     }
@@ -253,108 +195,33 @@ impl View for PromView {
             let (up, down) = model
                 .jobs
                 .iter()
-                .fold((0, 0), |(u, d), j| (u + j.up, d + j.down));
+                .fold((0, 0), |(u, d), j| (u + j.up(), d + j.down()));
             Some(format!("prom {} ({up} up, {down} down)", model.url))
         })
     }
 
-    fn key_hints(&self) -> Vec<vcli_plugin_api::KeyHint> {
-        vec![
-            vcli_plugin_api::KeyHint::new("r", "refresh now"),
-            vcli_plugin_api::KeyHint::new("j/k ↑↓", "select alert"),
-            vcli_plugin_api::KeyHint::new("Enter", "show the alert's pod"),
-        ]
+    fn key_hints(&self) -> Vec<KeyHint> {
+        keys::hints(&self.ui)
     }
 
     fn render(&mut self, area: Rect, buf: &mut Buffer) {
-        let selected = self.selected;
-        self.state
-            .with_model(|model| render_selected(model, selected, area, buf));
+        let expr = self.state.request().expr;
+        if expr != self.synced_expr && !self.ui.editor.editing {
+            self.ui.editor = Editor::with_text(&expr);
+            self.synced_expr = expr;
+        }
+        let ui = &mut self.ui;
+        self.state.with_model(|model| {
+            alerts::follow(model, ui);
+            render(model, ui, area, buf);
+        });
     }
 
     fn handle_key(&mut self, key: Key) -> KeyOutcome {
-        let count = self.state.with_model(|model| model.alerts.len());
-        let last = count.saturating_sub(1);
-        match key {
-            Key::Char('r') => self.state.wake.notify_one(),
-            Key::Char('j') | Key::Down if count > 0 => {
-                self.selected = Some(self.selected.map_or(0, |i| (i + 1).min(last)));
-            }
-            Key::Char('k') | Key::Up if count > 0 => {
-                self.selected = Some(self.selected.map_or(0, |i| i.saturating_sub(1)).min(last));
-            }
-            Key::Esc if self.selected.is_some() => self.selected = None,
-            Key::Enter => {
-                let pod = self.state.with_model(|model| {
-                    self.selected
-                        .and_then(|i| model.alerts.get(i))
-                        .map(|a| (a.name.clone(), a.pod.clone()))
-                });
-                match pod {
-                    Some((_, Some((namespace, name)))) => self.intents.push(Intent::Reveal(
-                        ResourceRef::new("Pod", name).in_namespace(namespace),
-                    )),
-                    Some((alert, None)) => self.intents.push(Intent::Status(format!(
-                        "alert {alert} names no pod (no namespace and pod labels)"
-                    ))),
-                    None => return KeyOutcome::Ignored,
-                }
-            }
-            _ => return KeyOutcome::Ignored,
-        }
-        KeyOutcome::Consumed
+        keys::handle(&self.state, &mut self.ui, &mut self.intents, key)
     }
 
     fn take_intents(&mut self) -> Vec<Intent> {
         std::mem::take(&mut self.intents)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{FiringAlert, PromModel};
-
-    fn alert(name: &str, pod: Option<(&str, &str)>) -> FiringAlert {
-        FiringAlert {
-            name: name.to_owned(),
-            pod: pod.map(|(ns, p)| (ns.to_owned(), p.to_owned())),
-            ..FiringAlert::default()
-        }
-    }
-
-    #[test]
-    fn enter_on_an_alert_asks_to_show_its_pod() {
-        let state = Arc::new(ViewState::default());
-        state.replace(PromModel {
-            alerts: vec![
-                alert("NodeDown", None),
-                alert("PodCrashLooping", Some(("shop", "web-0"))),
-            ],
-            ..PromModel::default()
-        });
-        let mut view = PromView::new(Arc::clone(&state));
-        assert_eq!(
-            view.handle_key(Key::Enter),
-            KeyOutcome::Ignored,
-            "nothing selected"
-        );
-        view.handle_key(Key::Down);
-        view.handle_key(Key::Enter);
-        assert_eq!(
-            view.take_intents(),
-            [Intent::Status(
-                "alert NodeDown names no pod (no namespace and pod labels)".into()
-            )]
-        );
-        view.handle_key(Key::Down);
-        view.handle_key(Key::Down);
-        view.handle_key(Key::Enter);
-        assert_eq!(
-            view.take_intents(),
-            [Intent::Reveal(
-                ResourceRef::new("Pod", "web-0").in_namespace("shop")
-            )]
-        );
     }
 }

@@ -6,7 +6,8 @@
 //! pagination, server-side Tables as `kubectl get` prints them, watches, pod logs (with
 //! follow), bearer-token authentication and authorization failures, and `Status` errors.
 //! Tests change the cluster at run time through [`Emulator::state`] and make it misbehave
-//! through [`Emulator::faults`].
+//! through [`Emulator::faults`]. [`MetricsExporter`] serves Prometheus metrics of the pods
+//! (`k8s-emulator --metrics-listen 127.0.0.1:0`), so dashboards and the pod lens have data.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -27,6 +28,7 @@ mod fixtures;
 pub mod kubeconfig;
 mod list;
 mod logs;
+mod metrics;
 mod params;
 mod pod_status;
 mod printers;
@@ -46,6 +48,7 @@ pub use discovery::SERVER_VERSION;
 pub use faults::Faults;
 pub use fixtures::{Fixtures, names};
 pub use logs::{ContainerLogs, LogLine};
+pub use metrics::{MetricsExporter, cpu_cores, exposition, memory_bytes};
 pub use resources::{EmulatedResource, Object, ResourceKind};
 pub use server::Emulator;
 pub use store::State;

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use vcli_k8s_emulator::{Emulator, Fixtures};
+use vcli_k8s_emulator::{Emulator, Fixtures, MetricsExporter};
 
 /// An emulated Kubernetes API server with a curated set of awkward objects.
 #[derive(Debug, Parser)]
@@ -19,6 +19,11 @@ struct Args {
     /// Where to write the kubeconfig (default: a file in the system temp directory).
     #[arg(long)]
     kubeconfig: Option<PathBuf>,
+    /// Also serve Prometheus metrics of every pod (cAdvisor and
+    /// kube-state-metrics names) over plain HTTP at /metrics on this
+    /// address, e.g. 127.0.0.1:0.
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
 }
 
 #[tokio::main]
@@ -35,13 +40,21 @@ async fn main() -> std::io::Result<()> {
         None => emulator.write_kubeconfig(&std::env::temp_dir())?,
     };
     println!("Kubernetes API emulator listening on {}", emulator.url());
+    let exporter = match args.metrics_listen {
+        Some(addr) => Some(MetricsExporter::start(emulator.state().clone(), addr).await?),
+        None => None,
+    };
     println!("kubeconfig: {}", path.display());
     println!("try: kubectl --kubeconfig {} get pods -A", path.display());
+    if let Some(exporter) = &exporter {
+        println!("metrics: http://{}/metrics", exporter.addr());
+    }
     println!(
         "contexts: emulator (default), emulator-kube-system, bad-token (401), forbidden (403)"
     );
     tokio::signal::ctrl_c().await?;
     println!("shutting down");
+    drop(exporter);
     emulator.shutdown().await;
     Ok(())
 }

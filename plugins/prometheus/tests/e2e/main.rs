@@ -6,6 +6,7 @@
 mod support;
 
 mod commands;
+mod lens;
 mod plugin;
 
 use serde_json::Value;

@@ -119,25 +119,38 @@ async fn the_view_follows_the_server_and_the_last_range_query() {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut screen = draw(&mut view);
-    while !(screen.contains("AlwaysFiring")
-        && screen.contains("Targets 1/2 up")
-        && screen.contains("sum(up)"))
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the view never filled in:\n{screen}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        screen = draw(&mut view);
+    // Each screen, shown by its key, fills in from the same refresh.
+    for (key, wanted) in [
+        ('t', "t Targets 1/2 up"),
+        ('a', "AlwaysFiring"),
+        ('g', "vcli-test"),
+        ('e', "sum(up) · last 15m"),
+    ] {
+        view.handle_key(vcli_plugin_api::Key::Char(key));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut screen = draw(&mut view);
+        while !screen.contains(wanted) {
+            assert!(
+                Instant::now() < deadline,
+                "`{key}` never showed {wanted:?}:\n{screen}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            screen = draw(&mut view);
+        }
     }
-    // A range query run through the plugin takes over the query panel.
+    // A range query run through the plugin takes over the query screen.
     ok(h.plugin(), &["range", "count(up == 0)", "--since", "5m"]).await;
     let screen = draw(&mut view);
+    assert!(screen.contains(" count(up == 0) · last 5m "), "{screen}");
     assert!(
-        screen.contains("Query: count(up == 0) · last 5m · current 1"),
-        "{screen}"
+        screen.contains("│ > count(up == 0) "),
+        "the editor follows:\n{screen}"
+    );
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("━ {}") && l.trim_end().ends_with("1 │")),
+        "the legend gives the current value:\n{screen}"
     );
     h.plugin().stop().await.expect("stop");
     h.cancellation().cancel();

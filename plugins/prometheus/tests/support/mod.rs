@@ -75,6 +75,38 @@ impl Prometheus {
     /// shared server lives in a `static`, which Rust never drops, so this is
     /// what makes it go away with the test binary.
     pub(crate) fn start() -> Prometheus {
+        let server = Prometheus::launch(&[], RULES);
+        server.wait_until("both targets scraped", |p| {
+            p.get("/api/v1/targets").is_some_and(|(_, body)| {
+                body.contains(r#""health":"down""#) && body.contains(r#""health":"up""#)
+            })
+        });
+        server.wait_until("AlwaysFiring firing", |p| {
+            p.get("/api/v1/alerts")
+                .is_some_and(|(_, body)| body.contains(r#""state":"firing""#))
+        });
+        server.wait_until(
+            "the recording rule for both jobs and both `up` series",
+            |p| {
+                let recorded = p
+                    .get("/api/v1/query?query=job:up:sum")
+                    .is_some_and(|(_, b)| {
+                        b.contains(r#""job":"down""#) && b.contains(r#""job":"prometheus""#)
+                    });
+                let both = p
+                    .get("/api/v1/query?query=count(up)")
+                    .is_some_and(|(_, b)| b.contains(r#","2"]"#));
+                recorded && both
+            },
+        );
+        server
+    }
+
+    /// Starts a server (under the watchdog described at [`Prometheus::start`])
+    /// scraping itself, a closed port and each of `extra` (`(job,
+    /// "HOST:PORT")`) every second, evaluating `rules` every second, and
+    /// waits until it is ready (not until it has scraped anything).
+    pub(crate) fn launch(extra: &[(&str, &str)], rules: &str) -> Prometheus {
         let binary = require("prometheus");
         let dir = tempfile::Builder::new()
             .prefix("vcli-prom-test-")
@@ -83,13 +115,18 @@ impl Prometheus {
             .keep();
         let port = free_port();
         let down_target = format!("127.0.0.1:{}", free_port());
-        let config = format!(
+        let mut config = format!(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [rules.yml]\n\
              scrape_configs:\n  - job_name: prometheus\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n  \
              - job_name: down\n    static_configs: [{{targets: ['{down_target}']}}]\n"
         );
+        for (job, target) in extra {
+            config.push_str(&format!(
+                "  - job_name: {job}\n    static_configs: [{{targets: ['{target}']}}]\n"
+            ));
+        }
         std::fs::write(dir.join("prometheus.yml"), config).expect("write prometheus.yml");
-        std::fs::write(dir.join("rules.yml"), RULES).expect("write rules.yml");
+        std::fs::write(dir.join("rules.yml"), rules).expect("write rules.yml");
         let log = dir.join("prometheus.log");
         let script = r#"dir=$1; shift
 "$@" >"$dir/prometheus.log" 2>&1 </dev/null &
@@ -129,29 +166,6 @@ rm -rf "$dir""#;
         server.wait_until("ready", |p| {
             p.get("/-/ready").is_some_and(|(code, _)| code == 200)
         });
-        server.wait_until("both targets scraped", |p| {
-            p.get("/api/v1/targets").is_some_and(|(_, body)| {
-                body.contains(r#""health":"down""#) && body.contains(r#""health":"up""#)
-            })
-        });
-        server.wait_until("AlwaysFiring firing", |p| {
-            p.get("/api/v1/alerts")
-                .is_some_and(|(_, body)| body.contains(r#""state":"firing""#))
-        });
-        server.wait_until(
-            "the recording rule for both jobs and both `up` series",
-            |p| {
-                let recorded = p
-                    .get("/api/v1/query?query=job:up:sum")
-                    .is_some_and(|(_, b)| {
-                        b.contains(r#""job":"down""#) && b.contains(r#""job":"prometheus""#)
-                    });
-                let both = p
-                    .get("/api/v1/query?query=count(up)")
-                    .is_some_and(|(_, b)| b.contains(r#","2"]"#));
-                recorded && both
-            },
-        );
         server
     }
 
@@ -162,7 +176,7 @@ rm -rf "$dir""#;
     }
 
     /// Polls `condition` until it holds, panicking with the server log at the deadline.
-    fn wait_until(&self, what: &str, condition: impl Fn(&Prometheus) -> bool) {
+    pub(crate) fn wait_until(&self, what: &str, condition: impl Fn(&Prometheus) -> bool) {
         let started = Instant::now();
         while !condition(self) {
             if started.elapsed() > STARTUP_DEADLINE {
