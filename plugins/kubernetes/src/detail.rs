@@ -221,3 +221,30 @@ impl SharedDetail {
         self.pending.store(false, Ordering::Release);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    #[test]
+    fn a_burst_of_changes_asks_for_one_frame_until_it_is_drawn() {
+        let asked = Arc::new(AtomicUsize::new(0));
+        let counter = asked.clone();
+        let redraw = Redraw::new(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        let target = DetailTarget::pod("", "default", "p");
+        let shared = SharedDetail::new(DetailData::new(target, 10), redraw);
+        for i in 0..100 {
+            shared.update(|d| d.logs.push(LogLine::parse(&format!("line {i}"))));
+        }
+        assert_eq!(asked.load(Ordering::Relaxed), 1);
+        shared.frame_drawn();
+        shared.update(|d| d.log_stream = StreamState::Live);
+        shared.update(|d| d.events_stream = StreamState::Live);
+        assert_eq!(asked.load(Ordering::Relaxed), 2);
+        assert_eq!(shared.lock().logs.len(), 10);
+    }
+}

@@ -18,6 +18,7 @@
 //! ```
 
 mod age;
+mod chatter;
 mod columns;
 mod columns_more;
 mod discovery;
@@ -42,6 +43,7 @@ mod tls;
 mod watch;
 mod widget;
 
+pub use chatter::CHATTY_CONTAINER;
 pub use discovery::SERVER_VERSION;
 pub use faults::Faults;
 pub use fixtures::{Fixtures, names};

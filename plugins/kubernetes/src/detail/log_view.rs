@@ -224,26 +224,22 @@ pub(crate) fn draw_lines(
         }
     };
     // The first line to draw: the paused position, or as far up from the
-    // newest line as fits.
-    let top = if state.follow {
+    // newest line as fits; when following, the first line may show only its
+    // last rows, so the screen is full to the bottom.
+    let (top, mut skip) = if state.follow {
         let mut used = 0;
         let mut top = logs.end_seq();
         for (seq, line) in logs.iter_from(logs.first_seq()).rev() {
             used += rows_of(&text_of(line));
-            if used > height && top != logs.end_seq() {
-                break;
-            }
             top = seq;
             if used >= height {
                 break;
             }
         }
-        top
+        (top, used.saturating_sub(height))
     } else {
-        state.top.clamp(
-            logs.first_seq(),
-            logs.end_seq().saturating_sub(1).max(logs.first_seq()),
-        )
+        let last = logs.end_seq().saturating_sub(1).max(logs.first_seq());
+        (state.top.clamp(logs.first_seq(), last), 0)
     };
     let needle = state.search.to_ascii_lowercase();
     let mut row = 0;
@@ -268,6 +264,10 @@ pub(crate) fn draw_lines(
         };
         let whole = chunks.len() <= height - row;
         for (i, chunk) in chunks.iter().enumerate() {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
             if row >= height {
                 break;
             }

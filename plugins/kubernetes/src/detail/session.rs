@@ -199,11 +199,12 @@ impl Detail {
 
     /// Draws the detail; the tasks may ask for the next frame from now on.
     pub fn render(&mut self, area: Rect, buf: &mut Buffer) {
+        // Cleared before reading, so a change made while this frame is drawn
+        // asks for the next one rather than being lost.
+        self.shared.frame_drawn();
         let mut data = self.shared.lock();
         data.now = Timestamp::now();
         self.frame = render_detail(&data, &self.state, area, buf);
-        drop(data);
-        self.shared.frame_drawn();
     }
 
     /// The detail's keys, for the footer and the help.
