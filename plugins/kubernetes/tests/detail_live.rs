@@ -379,7 +379,7 @@ async fn container_picker_and_previous_log() {
     let env = env(Fixtures::standard()).await;
     let mut detail = env.open(names::MULTI_POD, fast());
     env.until(&mut detail, "the default container", |d| {
-        d.log_source.container == "app" && d.logs.len() > 0
+        d.log_source.container == "app" && !d.logs.is_empty()
     })
     .await;
     assert_eq!(detail.shared().lock().containers, ["app", "sidecar"]);

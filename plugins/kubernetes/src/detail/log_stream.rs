@@ -12,6 +12,7 @@
 use futures::AsyncBufReadExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::core::Request;
+use kube::core::params::GetParams;
 use kube::core::subresource::LogParams;
 use tokio_util::sync::CancellationToken;
 
@@ -19,7 +20,6 @@ use super::log_buffer::{LogLine, MAX_LINE, ResumePoint};
 use super::stream_state::{Backoff, EndReason, Retry, StreamState};
 use super::{LogSource, SharedDetail};
 use crate::client::Conn;
-use crate::get::get_one;
 use crate::resources::Kind;
 
 /// The annotation naming the container kubectl picks without `-c`.
@@ -54,34 +54,31 @@ pub(crate) async fn follow(
     loop {
         // The pod says which containers there are, which one is the default,
         // and whether a closed stream is over for good.
-        match get_one(&conn, Kind::Pod, Some(&namespace), &name).await {
-            Ok(object) => {
-                let pod: Option<Pod> = serde_json::from_value(object).ok();
-                if let Some(pod) = &pod {
-                    let (containers, default) = containers_of(pod);
-                    if source.container.is_empty() {
-                        source.container = default;
-                    }
-                    let chosen = source.clone();
-                    shared.update(|d| {
-                        d.containers = containers;
-                        d.log_source = chosen;
-                    });
-                    if !first
-                        && !source.previous
-                        && let Some(how) = terminated(pod, &source.container)
-                    {
-                        end(&shared, EndReason::ContainerTerminated(how));
-                        return;
-                    }
+        match fetch_pod(&conn, &namespace, &name).await {
+            Ok(Some(pod)) => {
+                let (containers, default) = containers_of(&pod);
+                if source.container.is_empty() {
+                    source.container = default;
+                }
+                let chosen = source.clone();
+                shared.update(|d| {
+                    d.containers = containers;
+                    d.log_source = chosen;
+                });
+                if !first
+                    && !source.previous
+                    && let Some(how) = terminated(&pod, &source.container)
+                {
+                    end(&shared, EndReason::ContainerTerminated(how));
+                    return;
                 }
             }
-            Err(e) if e.to_string().contains("(NotFound)") => {
+            Ok(None) => {
                 end(&shared, EndReason::PodDeleted);
                 return;
             }
             Err(e) => {
-                wait_retry(&shared, &mut retry, e.to_string()).await;
+                wait_retry(&shared, &mut retry, e).await;
                 continue;
             }
         }
@@ -123,6 +120,18 @@ pub(crate) async fn follow(
                 return;
             }
         }
+    }
+}
+
+/// The pod, or `None` when the server says there is no such pod.
+async fn fetch_pod(conn: &Conn, namespace: &str, name: &str) -> Result<Option<Pod>, String> {
+    let request = Request::new(Kind::Pod.collection_path(Some(namespace)))
+        .get(name, &GetParams::default())
+        .map_err(|e| e.to_string())?;
+    match conn.client.request::<Pod>(request).await {
+        Ok(pod) => Ok(Some(pod)),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(None),
+        Err(e) => Err(conn.error(e).to_string()),
     }
 }
 

@@ -77,29 +77,7 @@ impl DetailOpener {
             cancel: self.ctx.cancellation().child_token(),
             logs_cancel: None,
         };
-        let (opener, shared, cancel) = (self.clone(), detail.shared.clone(), detail.cancel.clone());
-        let task = async move {
-            let connected = tokio::select! {
-                () = cancel.cancelled() => return,
-                c = fetch::connect(&opener.options, opener.network.clone(), &target) => c,
-            };
-            let conn = match connected {
-                Ok(conn) => conn,
-                Err(e) => return fail_all(&shared, &e.to_string()),
-            };
-            let backoff = opener.settings.backoff;
-            let both = futures::future::join(
-                fetch::texts(&conn, &target, &shared),
-                events::watch(conn.clone(), target.clone(), shared.clone(), backoff),
-            );
-            tokio::select! {
-                () = cancel.cancelled() => {}
-                _ = both => {}
-            }
-        };
-        if let Err(e) = self.ctx.spawn("k8s-detail", task) {
-            fail_all(&detail.shared, &e.to_string());
-        }
+        detail.spawn_fetch(true);
         if detail.target().is_pod() {
             detail.restart_logs(LogSource::default());
         }
@@ -147,6 +125,45 @@ impl Detail {
     /// The view state (tab, scroll, log viewer).
     pub fn state(&self) -> &DetailViewState {
         &self.state
+    }
+
+    /// Fetches the describe text and the YAML (again), and, with `events`,
+    /// starts the events watch.
+    fn spawn_fetch(&mut self, events: bool) {
+        let (opener, shared, cancel) = (
+            self.opener.clone(),
+            self.shared.clone(),
+            self.cancel.clone(),
+        );
+        let target = shared.update(|d| {
+            d.describe = Loadable::Loading;
+            d.yaml = Loadable::Loading;
+            d.target.clone()
+        });
+        let task = async move {
+            let connected = tokio::select! {
+                () = cancel.cancelled() => return,
+                c = fetch::connect(&opener.options, opener.network.clone(), &target) => c,
+            };
+            let conn = match connected {
+                Ok(conn) => conn,
+                Err(e) => return fail_all(&shared, &e.to_string()),
+            };
+            let backoff = opener.settings.backoff;
+            let watch = async {
+                if events {
+                    events::watch(conn.clone(), target.clone(), shared.clone(), backoff).await;
+                }
+            };
+            let both = futures::future::join(fetch::texts(&conn, &target, &shared), watch);
+            tokio::select! {
+                () = cancel.cancelled() => {}
+                _ = both => {}
+            }
+        };
+        if let Err(e) = self.opener.ctx.spawn("k8s-detail", task) {
+            fail_all(&self.shared, &e.to_string());
+        }
     }
 
     /// (Re)starts the log stream on `source`, with an empty ring.
@@ -214,6 +231,9 @@ impl Detail {
             KeyHint::new("j/k PgUp/PgDn g/G", "scroll"),
             KeyHint::new("Esc", "back to the list"),
         ];
+        if matches!(self.state.tab, DetailTab::Describe | DetailTab::Yaml) {
+            hints.push(KeyHint::new("r", "reload"));
+        }
         if self.state.tab == DetailTab::Logs {
             hints.extend([
                 KeyHint::new("f/End", "follow"),
@@ -241,7 +261,15 @@ impl Detail {
                 KeyOutcome::Consumed
             }
             // Countdowns of reconnecting streams move with the clock.
-            ViewEvent::Tick => KeyOutcome::Consumed,
+            ViewEvent::Tick => {
+                let d = self.shared.lock();
+                let counting = |s: &StreamState| matches!(s, StreamState::Reconnecting { .. });
+                if counting(&d.log_stream) || counting(&d.events_stream) {
+                    KeyOutcome::Consumed
+                } else {
+                    KeyOutcome::Ignored
+                }
+            }
             _ => KeyOutcome::Ignored,
         }
     }
@@ -301,6 +329,10 @@ impl Detail {
             DetailTab::Events => 2,
             DetailTab::Logs => return KeyOutcome::Ignored,
         };
+        if key == Key::Char('r') && i < 2 {
+            self.spawn_fetch(false);
+            return KeyOutcome::Consumed;
+        }
         let total = {
             let data = self.shared.lock();
             match self.state.tab {
