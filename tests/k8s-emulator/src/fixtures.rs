@@ -39,6 +39,9 @@ use crate::resources::{EmulatedResource, Object};
 use crate::store::LogKey;
 use crate::widget::Widget;
 
+pub use chatty::CHATTY_CONTAINER;
+pub(crate) use chatty::chatter;
+
 /// Names of notable objects in [`Fixtures::standard`], for tests to refer to.
 pub mod names {
     /// Namespace `default`: most workloads.

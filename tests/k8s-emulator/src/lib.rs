@@ -18,7 +18,6 @@
 //! ```
 
 mod age;
-mod chatter;
 mod columns;
 mod columns_more;
 mod discovery;
@@ -43,10 +42,9 @@ mod tls;
 mod watch;
 mod widget;
 
-pub use chatter::CHATTY_CONTAINER;
 pub use discovery::SERVER_VERSION;
 pub use faults::Faults;
-pub use fixtures::{Fixtures, names};
+pub use fixtures::{CHATTY_CONTAINER, Fixtures, names};
 pub use logs::{ContainerLogs, LogLine};
 pub use resources::{EmulatedResource, Object, ResourceKind};
 pub use server::Emulator;

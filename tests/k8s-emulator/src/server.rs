@@ -139,7 +139,7 @@ impl Emulator {
     /// second to its log until the emulator stops.
     pub fn start_chatter(&self, lines_per_second: u32) {
         let stop = self.ctx.shutdown.clone();
-        tokio::spawn(crate::chatter::chatter(
+        tokio::spawn(crate::fixtures::chatter(
             self.ctx.state.clone(),
             lines_per_second,
             stop,

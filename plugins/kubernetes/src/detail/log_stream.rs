@@ -10,20 +10,16 @@
 //! re-opened).
 
 use futures::AsyncBufReadExt;
-use k8s_openapi::api::core::v1::Pod;
 use kube::core::Request;
-use kube::core::params::GetParams;
 use kube::core::subresource::LogParams;
 use tokio_util::sync::CancellationToken;
 
+use super::fetch::{containers_of, fetch_pod, terminated};
 use super::log_buffer::{LogLine, MAX_LINE, ResumePoint};
 use super::stream_state::{Backoff, EndReason, Retry, StreamState};
 use super::{LogSource, SharedDetail};
 use crate::client::Conn;
 use crate::resources::Kind;
-
-/// The annotation naming the container kubectl picks without `-c`.
-const DEFAULT_CONTAINER: &str = "kubectl.kubernetes.io/default-container";
 
 /// What one stream read ended with.
 enum Outcome {
@@ -123,18 +119,6 @@ pub(crate) async fn follow(
     }
 }
 
-/// The pod, or `None` when the server says there is no such pod.
-async fn fetch_pod(conn: &Conn, namespace: &str, name: &str) -> Result<Option<Pod>, String> {
-    let request = Request::new(Kind::Pod.collection_path(Some(namespace)))
-        .get(name, &GetParams::default())
-        .map_err(|e| e.to_string())?;
-    match conn.client.request::<Pod>(request).await {
-        Ok(pod) => Ok(Some(pod)),
-        Err(kube::Error::Api(status)) if status.code == 404 => Ok(None),
-        Err(e) => Err(conn.error(e).to_string()),
-    }
-}
-
 /// Opens the stream and reads it to its end.
 async fn read(
     conn: &Conn,
@@ -221,50 +205,4 @@ pub(crate) async fn follow_until(cancel: CancellationToken, follow: impl Future<
         () = cancel.cancelled() => {}
         () = follow => {}
     }
-}
-
-/// The pod's containers (regular, then init) and the one logs show by
-/// default: the annotated one, else the first regular one.
-pub(crate) fn containers_of(pod: &Pod) -> (Vec<String>, String) {
-    let spec = pod.spec.clone().unwrap_or_default();
-    let main: Vec<String> = spec.containers.iter().map(|c| c.name.clone()).collect();
-    let init = spec
-        .init_containers
-        .iter()
-        .flatten()
-        .map(|c| c.name.clone());
-    let all: Vec<String> = main.iter().cloned().chain(init).collect();
-    let annotated = pod
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(DEFAULT_CONTAINER))
-        .filter(|c| all.contains(c))
-        .cloned();
-    let default = annotated
-        .or_else(|| main.first().cloned())
-        .or_else(|| all.first().cloned())
-        .unwrap_or_default();
-    (all, default)
-}
-
-/// How the container ended, if its current instance is terminated:
-/// `Completed, exit code 0`.
-fn terminated(pod: &Pod, container: &str) -> Option<String> {
-    let status = pod.status.as_ref()?;
-    let statuses = [&status.container_statuses, &status.init_container_statuses];
-    let found = statuses
-        .into_iter()
-        .flat_map(|l| l.as_deref().unwrap_or(&[]))
-        .find(|s| s.name == container)?;
-    let state = found.state.as_ref()?;
-    if let Some(t) = &state.terminated {
-        let reason = t.reason.clone().unwrap_or_else(|| "Terminated".to_owned());
-        return Some(format!("{reason}, exit code {}", t.exit_code));
-    }
-    if let Some(w) = &state.waiting {
-        // A container waiting to restart has stopped; its log will not grow.
-        return Some(w.reason.clone().unwrap_or_else(|| "Waiting".to_owned()));
-    }
-    None
 }
