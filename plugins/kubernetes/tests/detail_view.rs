@@ -329,3 +329,25 @@ fn other_kinds_have_no_logs_tab_and_tiny_areas_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn wide_characters_take_two_cells_and_matches_stay_on_their_text() {
+    let mut d = DetailData::new(DetailTarget::pod("emulator", "default", "multi"), 10);
+    d.now = now();
+    d.logs.push(LogLine::parse(&format!(
+        "{} 日本語のログ error here",
+        stamp(1, 0)
+    )));
+    let state = logs(LogViewState {
+        search: "error".into(),
+        ..LogViewState::default()
+    });
+    let (text, buf) = draw(&d, &state, 40, 6);
+    assert!(text.contains("error here"), "{text}");
+    // Six wide characters take twelve cells, then a space: the match starts at column 13.
+    assert_eq!(buf[(0, 2)].symbol(), "日");
+    assert_eq!(buf[(10, 2)].symbol(), "グ");
+    assert_eq!(buf[(13, 2)].symbol(), "e");
+    assert_eq!(buf[(13, 2)].bg, Color::Yellow);
+    assert_ne!(buf[(12, 2)].bg, Color::Yellow);
+}

@@ -272,25 +272,7 @@ pub(crate) fn draw_lines(
                 break;
             }
             let y = area.y + u16::try_from(row).unwrap_or(u16::MAX);
-            let offset = i * width;
-            for (x, c) in chunk.iter().enumerate() {
-                let at = offset + x;
-                let style = if highlights.iter().any(|r| r.contains(&at)) {
-                    let bg = if is_current {
-                        Color::LightRed
-                    } else {
-                        Color::Yellow
-                    };
-                    Style::default()
-                        .fg(Color::Black)
-                        .bg(bg)
-                        .add_modifier(Modifier::BOLD)
-                } else {
-                    Style::default()
-                };
-                let cell_x = area.x + u16::try_from(x).unwrap_or(u16::MAX);
-                buf[(cell_x, y)].set_char(*c).set_style(style);
-            }
+            draw_chunk(chunk, i * width, &highlights, is_current, area, y, buf);
             row += 1;
         }
         if !whole {
@@ -298,6 +280,47 @@ pub(crate) fn draw_lines(
         }
     }
     LogFrame { top, at_bottom }
+}
+
+/// Draws one row of a line: runs of characters with one style each, written
+/// as strings so that wide characters take their two cells.
+fn draw_chunk(
+    chunk: &[char],
+    offset: usize,
+    highlights: &[std::ops::Range<usize>],
+    is_current: bool,
+    area: Rect,
+    y: u16,
+    buf: &mut Buffer,
+) {
+    let style_at = |at: usize| {
+        if highlights.iter().any(|r| r.contains(&(offset + at))) {
+            let bg = if is_current {
+                Color::LightRed
+            } else {
+                Color::Yellow
+            };
+            Style::default()
+                .fg(Color::Black)
+                .bg(bg)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::default()
+        }
+    };
+    let right = area.x + area.width;
+    let mut x = area.x;
+    let mut start = 0;
+    while start < chunk.len() && x < right {
+        let style = style_at(start);
+        let end = (start..chunk.len())
+            .find(|&i| style_at(i) != style)
+            .unwrap_or(chunk.len());
+        let run: String = chunk[start..end].iter().collect();
+        let (next, _) = buf.set_stringn(x, y, &run, usize::from(right - x), style);
+        x = next;
+        start = end;
+    }
 }
 
 /// The character ranges of `chars` matching `needle` (already ASCII-lowercased).

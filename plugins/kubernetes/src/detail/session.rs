@@ -5,7 +5,9 @@ use jiff::Timestamp;
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 use tokio_util::sync::CancellationToken;
-use vcli_plugin_api::{Key, KeyHint, KeyOutcome, NetworkService, PluginContext, ViewEvent};
+use vcli_plugin_api::{
+    Key, KeyHint, KeyOutcome, MouseKind, NetworkService, PluginContext, ViewEvent,
+};
 
 use super::log_view::LogAction;
 use super::render::{DetailFrame, DetailViewState, event_lines, render_detail, tabs_of};
@@ -258,6 +260,18 @@ impl Detail {
                 // The host's filter line, when it is used for this view, is the log search.
                 self.state.log.search.clone_from(text);
                 self.state.log.current = None;
+                KeyOutcome::Consumed
+            }
+            ViewEvent::Mouse(mouse) => {
+                let key = match mouse.kind {
+                    MouseKind::ScrollUp => Key::Up,
+                    MouseKind::ScrollDown => Key::Down,
+                    _ => return KeyOutcome::Ignored,
+                };
+                // Three lines a notch, as terminals scroll.
+                for _ in 0..3 {
+                    self.handle_key(key);
+                }
                 KeyOutcome::Consumed
             }
             // Countdowns of reconnecting streams move with the clock.
