@@ -224,3 +224,47 @@ async fn search_pauses_on_matches_and_the_chatty_pod_is_bounded() {
     key(&mut detail, Key::Char('f'));
     assert!(detail.state().log.follow);
 }
+
+/// With no way to the server (the host refuses the connections), the stream keeps retrying, each attempt after
+/// twice the pause of the one before, up to the cap. Time is simulated: the
+/// pauses of half a minute pass at once.
+#[tokio::test(start_paused = true)]
+async fn an_unreachable_server_is_retried_with_capped_exponential_backoff() {
+    let env = env(Fixtures::standard()).await;
+    env.refuse_connections();
+    let backoff = Backoff {
+        initial: Duration::from_secs(1),
+        max: Duration::from_secs(8),
+    };
+    let mut detail = env.open(names::API_POD, backoff);
+    let mut seen = Vec::new();
+    while seen.len() < 6 {
+        env.until(&mut detail, "the next attempt", |d| {
+            matches!(&d.log_stream, StreamState::Reconnecting { attempt, .. } if !seen.contains(attempt))
+        })
+        .await;
+        let started = tokio::time::Instant::now();
+        let StreamState::Reconnecting { attempt, error, .. } =
+            detail.shared().lock().log_stream.clone()
+        else {
+            unreachable!("checked above");
+        };
+        assert!(
+            error.contains("127.0.0.1"),
+            "the last error names the server: {error}"
+        );
+        seen.push(attempt);
+        // The pause before this attempt is measured on the simulated clock
+        // once the next attempt has failed.
+        if seen.len() < 6 {
+            env.until(&mut detail, "the attempt after", |d| {
+                matches!(&d.log_stream, StreamState::Reconnecting { attempt: next, .. } if *next > attempt)
+            })
+            .await;
+            let paused = started.elapsed().as_secs();
+            let expected = backoff.delay(attempt).as_secs();
+            assert_eq!(paused, expected, "the pause after attempt {attempt}");
+        }
+    }
+    assert_eq!(seen, [1, 2, 3, 4, 5, 6]);
+}

@@ -51,6 +51,7 @@ impl HostServices for Screen {
 
 pub struct Env {
     pub emulator: Emulator,
+    screen: Arc<Screen>,
     pub plugin: KubernetesPlugin,
     pub frames: Arc<Notify>,
     cancel: CancellationToken,
@@ -72,12 +73,13 @@ pub async fn env(fixtures: Fixtures) -> Env {
         host: TestHost::builder().network().build(),
         frames: frames.clone(),
     };
+    let screen = Arc::new(screen);
     let cancel = CancellationToken::new();
     let ctx = PluginContext::new(
         "kubernetes",
         Capability::ALL.to_vec(),
         cancel.clone(),
-        Arc::new(screen) as Arc<dyn HostServices>,
+        screen.clone() as Arc<dyn HostServices>,
     );
     let plugin = KubernetesPlugin::create();
     let config = format!("kubeconfig = {:?}", kubeconfig.display().to_string());
@@ -87,6 +89,7 @@ pub async fn env(fixtures: Fixtures) -> Env {
         .expect("initialize");
     Env {
         emulator,
+        screen,
         plugin,
         frames,
         cancel,
@@ -95,6 +98,13 @@ pub async fn env(fixtures: Fixtures) -> Env {
 }
 
 impl Env {
+    /// From now on the host refuses every connection the plugin asks for.
+    pub fn refuse_connections(&self) {
+        if let Some(meter) = self.screen.host.meter() {
+            meter.refuse_all(true);
+        }
+    }
+
     pub fn open(&self, pod: &str, backoff: Backoff) -> Detail {
         let settings = DetailSettings {
             log_lines: 500,
