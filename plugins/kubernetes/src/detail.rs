@@ -216,6 +216,12 @@ impl SharedDetail {
         result
     }
 
+    /// How many handles share the data: the detail's own and one per task
+    /// still running (a task drops its handle when it ends).
+    pub fn holders(&self) -> usize {
+        Arc::strong_count(&self.data)
+    }
+
     /// A frame was drawn: the next change asks for another.
     pub fn frame_drawn(&self) {
         self.pending.store(false, Ordering::Release);

@@ -268,3 +268,44 @@ async fn an_unreachable_server_is_retried_with_capped_exponential_backoff() {
     }
     assert_eq!(seen, [1, 2, 3, 4, 5, 6]);
 }
+
+/// Waits until only `held` handles of the detail's data are left.
+async fn until_held_by(shared: &vcli_plugin_kubernetes::SharedDetail, held: usize) {
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        while shared.holders() > held {
+            tokio::task::yield_now().await;
+        }
+    });
+    assert!(
+        ended.await.is_ok(),
+        "{} handles still held",
+        shared.holders()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_the_detail_or_stopping_the_plugin_ends_its_tasks() {
+    let env = env(Fixtures::standard()).await;
+    let mut detail = env.open(names::API_POD, fast());
+    env.until(&mut detail, "both streams live", |d| {
+        d.log_stream == StreamState::Live && d.events_stream == StreamState::Live
+    })
+    .await;
+    let shared = detail.shared().clone();
+    assert!(
+        shared.holders() > 2,
+        "the tasks hold the data while they run"
+    );
+    drop(detail);
+    until_held_by(&shared, 1).await;
+
+    let mut detail = env.open(names::API_POD, fast());
+    env.until(&mut detail, "live again", |d| {
+        d.log_stream == StreamState::Live
+    })
+    .await;
+    let shared = detail.shared().clone();
+    env.stop_plugin();
+    // Only this test's handle and the still open detail's are left.
+    until_held_by(&shared, 2).await;
+}

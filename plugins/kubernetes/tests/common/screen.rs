@@ -98,6 +98,11 @@ pub async fn env(fixtures: Fixtures) -> Env {
 }
 
 impl Env {
+    /// Cancels the plugin's context, as the host does when it stops the plugin.
+    pub fn stop_plugin(&self) {
+        self.cancel.cancel();
+    }
+
     /// From now on the host refuses every connection the plugin asks for.
     pub fn refuse_connections(&self) {
         if let Some(meter) = self.screen.host.meter() {
