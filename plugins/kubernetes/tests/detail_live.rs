@@ -14,7 +14,7 @@ use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 use vcli_k8s_emulator::{Fixtures, names};
 use vcli_plugin_api::{Key, KeyOutcome, KeyPress, Plugin, ViewEvent};
-use vcli_plugin_kubernetes::{Loadable, StreamState};
+use vcli_plugin_kubernetes::{DetailTarget, Loadable, StreamState};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn describe_and_yaml_are_what_the_cli_prints() {
@@ -108,4 +108,34 @@ async fn enter_opens_the_selected_pod_and_esc_returns_with_the_selection_kept() 
             .modifier
             .contains(ratatui_core::style::Modifier::REVERSED)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_kinds_open_the_same_detail() {
+    let env = env(Fixtures::standard()).await;
+    for (kind, namespace, name, cli_type) in [
+        ("Deployment", Some(names::DEFAULT), "nginx", "deployment"),
+        ("Node", None, names::WORKER_NODE, "node"),
+    ] {
+        let target = DetailTarget {
+            context: String::new(),
+            kind: kind.into(),
+            namespace: namespace.map(str::to_owned),
+            name: name.into(),
+        };
+        let mut detail = env.open_target(target);
+        env.until(&mut detail, "describe and events", |d| {
+            matches!(d.describe, Loadable::Ready(_)) && d.events_stream == StreamState::Live
+        })
+        .await;
+        let describe = cli(&env, &["describe", cli_type, name]).await;
+        let lines: Vec<String> = describe.lines().map(str::to_owned).collect();
+        let d = detail.shared().lock();
+        assert_eq!(d.describe, Loadable::Ready(lines), "{kind}");
+        assert_eq!(
+            d.log_stream,
+            StreamState::Connecting,
+            "no logs for a {kind}"
+        );
+    }
 }

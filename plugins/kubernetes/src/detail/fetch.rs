@@ -123,3 +123,36 @@ pub(crate) fn terminated(pod: &Pod, container: &str) -> Option<String> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(annotation: Option<&str>) -> Pod {
+        let mut value = serde_json::json!({
+            "metadata": {"name": "p"},
+            "spec": {
+                "initContainers": [{"name": "setup"}],
+                "containers": [{"name": "app"}, {"name": "proxy"}]
+            }
+        });
+        if let Some(c) = annotation {
+            value["metadata"]["annotations"] = serde_json::json!({ DEFAULT_CONTAINER: c });
+        }
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn the_annotated_container_is_the_default_as_in_kubectl() {
+        assert_eq!(
+            containers_of(&pod(None)),
+            (
+                vec!["app".into(), "proxy".into(), "setup".into()],
+                "app".into()
+            )
+        );
+        assert_eq!(containers_of(&pod(Some("proxy"))).1, "proxy");
+        // An annotation naming no container of the pod is ignored, as kubectl does.
+        assert_eq!(containers_of(&pod(Some("gone"))).1, "app");
+    }
+}

@@ -119,6 +119,11 @@ impl Env {
         opener.open(DetailTarget::pod("", names::DEFAULT, pod))
     }
 
+    /// Opens the detail of any object, with the default settings.
+    pub fn open_target(&self, target: DetailTarget) -> Detail {
+        self.plugin.detail_opener().unwrap().open(target)
+    }
+
     /// Draws frames as the detail asks for them until `done` holds.
     pub async fn until(&self, detail: &mut Detail, what: &str, done: impl Fn(&DetailData) -> bool) {
         let area = Rect::new(0, 0, 100, 30);
