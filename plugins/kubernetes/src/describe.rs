@@ -266,11 +266,28 @@ pub(crate) async fn run(conn: &Conn, m: &ArgMatches, out: &mut Output) -> Result
         )));
     }
     let namespace = kind.namespaced().then(|| conn.namespace.clone());
-    let object = get_one(conn, kind, namespace.as_deref(), &name).await?;
+    let text = describe_text(conn, kind, namespace.as_deref(), &name).await?;
+    out.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// The text `describe` prints for one object (a pod, deployment, service or
+/// node): the TUI's detail shows exactly this.
+///
+/// # Errors
+///
+/// Server errors in kubectl's words, and objects that cannot be read.
+pub(crate) async fn describe_text(
+    conn: &Conn,
+    kind: Kind,
+    namespace: Option<&str>,
+    name: &str,
+) -> Result<String, PluginError> {
+    let object = get_one(conn, kind, namespace, name).await?;
     let uid = object["metadata"]["uid"].as_str().map(str::to_owned);
-    let events = events_for(conn, namespace.as_deref(), &name, uid.as_deref()).await;
+    let events = events_for(conn, namespace, name, uid.as_deref()).await;
     let now = Timestamp::now();
-    let text = match kind {
+    Ok(match kind {
         Kind::Pod => crate::describe_pod::describe_pod(&typed(object)?, events.as_deref(), now),
         Kind::Deployment => {
             let deployment = typed(object)?;
@@ -283,8 +300,7 @@ pub(crate) async fn run(conn: &Conn, m: &ArgMatches, out: &mut Output) -> Result
             )
         }
         Kind::Service => {
-            let endpoints =
-                crate::describe_objects::endpoints(conn, namespace.as_deref(), &name).await;
+            let endpoints = crate::describe_objects::endpoints(conn, namespace, name).await;
             crate::describe_objects::describe_service(
                 &typed(object)?,
                 endpoints.as_deref(),
@@ -292,13 +308,17 @@ pub(crate) async fn run(conn: &Conn, m: &ArgMatches, out: &mut Output) -> Result
                 now,
             )
         }
-        _ => {
-            let extra = crate::describe_node::fetch(conn, &name).await;
+        Kind::Node => {
+            let extra = crate::describe_node::fetch(conn, name).await;
             crate::describe_node::describe_node(&typed(object)?, &extra, events.as_deref(), now)
         }
-    };
-    out.write_all(text.as_bytes())?;
-    Ok(())
+        other => {
+            return Err(PluginError::Usage(format!(
+                "describe supports pods, deployments, services and nodes, not {}",
+                other.plural()
+            )));
+        }
+    })
 }
 
 fn typed<T: DeserializeOwned>(v: Value) -> Result<T, PluginError> {

@@ -365,7 +365,7 @@ pub(crate) fn to_json(value: &Value) -> Result<String, PluginError> {
         .replace('\u{2029}', "\\u2029"))
 }
 
-fn to_yaml(value: &Value) -> Result<String, PluginError> {
+pub(crate) fn to_yaml(value: &Value) -> Result<String, PluginError> {
     serde_yaml::to_string(value)
         .map_err(|e| PluginError::with_source(format!("cannot print YAML: {e}"), e))
 }

@@ -23,6 +23,7 @@ mod describe_containers;
 mod describe_node;
 mod describe_objects;
 mod describe_pod;
+mod detail;
 mod discovery;
 mod discovery_cache;
 mod error;
@@ -48,6 +49,11 @@ mod tabwriter;
 mod view;
 mod watch;
 
+pub use detail::{
+    Backoff, DEFAULT_LOG_LINES, Detail, DetailData, DetailFrame, DetailOpener, DetailSettings,
+    DetailTab, DetailTarget, DetailViewState, EndReason, Loadable, LogBuffer, LogFrame, LogLine,
+    LogSource, LogViewState, SharedDetail, StreamState, render_detail,
+};
 pub use model::{ConnectionStatus, DeploymentState, KubeModel, PodRow, SharedModel};
 pub use printers::{PodSummary, human_duration, pod_summary};
 pub use settings::Settings;
@@ -85,6 +91,29 @@ impl KubernetesPlugin {
     /// The model the view draws, shared with the watchers.
     pub fn model(&self) -> SharedModel {
         self.model.clone()
+    }
+
+    /// What opens the detail of an object (the view's Enter), on the
+    /// plugin's context so that its tasks are the host's.
+    ///
+    /// # Errors
+    ///
+    /// When the plugin is not initialized.
+    pub fn detail_opener(&self) -> Result<DetailOpener, PluginError> {
+        let inner = self.inner()?;
+        let settings = DetailSettings {
+            log_lines: inner
+                .settings
+                .log_lines
+                .unwrap_or(detail::DEFAULT_LOG_LINES),
+            ..DetailSettings::default()
+        };
+        Ok(DetailOpener::new(
+            inner.ctx.clone(),
+            inner.options.clone(),
+            inner.network.clone(),
+            settings,
+        ))
     }
 
     /// Whether the configuration asks the view to watch all namespaces.
@@ -227,7 +256,11 @@ impl Plugin for KubernetesPlugin {
     }
 
     fn view(&self) -> Option<Box<dyn View>> {
-        Some(Box::new(KubeView::new(self.model.clone())))
+        let view = KubeView::new(self.model.clone());
+        Some(Box::new(match self.detail_opener() {
+            Ok(opener) => view.with_details(opener),
+            Err(_) => view,
+        }))
     }
 
     fn commands_for(&self, resource: &ResourceRef) -> Vec<ResourceCommand> {

@@ -36,6 +36,9 @@ pub struct Settings {
     /// host sets aside for the plugin, `~/.cache/vcli/plugins/kubernetes`). Another
     /// directory must be inside the plugin's `policy.filesystem_roots`.
     pub cache_dir: Option<PathBuf>,
+    /// Log lines the TUI's log viewer keeps per pod (default 10,000); older
+    /// ones are dropped and counted.
+    pub log_lines: Option<usize>,
 }
 
 impl Settings {
@@ -53,6 +56,11 @@ impl Settings {
                 "plugins.kubernetes.config.cache_dir: must be an absolute path, got {:?}",
                 dir.display().to_string()
             )));
+        }
+        if self.log_lines == Some(0) {
+            return Err(PluginError::Config(
+                "plugins.kubernetes.config.log_lines: must be at least 1".to_owned(),
+            ));
         }
         if self.page_size == Some(0) {
             return Err(PluginError::Config(

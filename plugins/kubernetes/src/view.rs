@@ -10,6 +10,7 @@ use ratatui_core::layout::Rect;
 use ratatui_core::style::{Color, Modifier, Style};
 use vcli_plugin_api::{Intent, Key, KeyHint, KeyOutcome, ResourceRef, View, ViewEvent};
 
+use crate::detail::{Detail, DetailOpener, DetailTarget};
 use crate::model::{ConnectionStatus, DeploymentState, KubeModel, PodRow, SharedModel};
 use crate::printers::{restarts_cell, since_ts};
 
@@ -329,6 +330,10 @@ pub struct KubeView {
     /// The pod last named to the host, so a move is announced once.
     announced: Option<(String, String)>,
     intents: Vec<Intent>,
+    /// Opens an object's detail (Enter); none in views built without a plugin.
+    opener: Option<DetailOpener>,
+    /// The open detail, drawn instead of the table until Esc closes it.
+    detail: Option<Detail>,
 }
 
 impl KubeView {
@@ -339,6 +344,40 @@ impl KubeView {
             state: ViewState::default(),
             announced: None,
             intents: Vec::new(),
+            opener: None,
+            detail: None,
+        }
+    }
+
+    /// The same view, opening details with `opener`.
+    pub fn with_details(mut self, opener: DetailOpener) -> Self {
+        self.opener = Some(opener);
+        self
+    }
+
+    /// The open detail, if any.
+    pub fn detail(&self) -> Option<&Detail> {
+        self.detail.as_ref()
+    }
+
+    /// Opens the selected pod's detail.
+    fn open_detail(&mut self) -> KeyOutcome {
+        let Some(opener) = &self.opener else {
+            return KeyOutcome::Ignored;
+        };
+        let model = self.model.lock();
+        let filter = self.state.filter.to_lowercase();
+        let (rows, _) = visible_rows(&model, &filter, self.state.selected, 1);
+        let target = rows
+            .first()
+            .map(|p| DetailTarget::pod(&model.context, &p.namespace, &p.name));
+        drop(model);
+        match target {
+            Some(target) => {
+                self.detail = Some(opener.open(target));
+                KeyOutcome::Consumed
+            }
+            None => KeyOutcome::Ignored,
         }
     }
 
@@ -410,14 +449,21 @@ impl View for KubeView {
     }
 
     fn key_hints(&self) -> Vec<KeyHint> {
+        if let Some(detail) = &self.detail {
+            return detail.key_hints();
+        }
         vec![
             KeyHint::new("j/k ↑↓", "select"),
             KeyHint::new("PgUp/PgDn", "page"),
             KeyHint::new("/", "filter"),
+            KeyHint::new("Enter", "details"),
         ]
     }
 
     fn render(&mut self, area: Rect, buf: &mut Buffer) {
+        if let Some(detail) = &mut self.detail {
+            return detail.render(area, buf);
+        }
         let mut model = self.model.lock();
         model.now = jiff::Timestamp::now();
         let height = usize::from(area.height.saturating_sub(TABLE_TOP));
@@ -427,6 +473,17 @@ impl View for KubeView {
     }
 
     fn handle_event(&mut self, event: &ViewEvent) -> KeyOutcome {
+        if let Some(detail) = &mut self.detail {
+            let outcome = detail.handle_event(event);
+            if outcome == KeyOutcome::Ignored
+                && matches!(event, ViewEvent::Key(press) if press.key == Key::Esc)
+            {
+                // Back to the list, whose selection was left as it was.
+                self.detail = None;
+                return KeyOutcome::Consumed;
+            }
+            return outcome;
+        }
         let outcome = match event {
             ViewEvent::Key(press) if !press.modifiers.alt => self.handle_key(press.key),
             ViewEvent::Reveal(resource) => return self.reveal(resource),
@@ -473,6 +530,7 @@ impl View for KubeView {
             Key::Home => s.selected = 0,
             Key::End => s.selected = last,
             Key::Char('/') => s.editing = true,
+            Key::Enter => return self.open_detail(),
             Key::Esc if !s.filter.is_empty() => {
                 s.filter.clear();
                 s.selected = 0;

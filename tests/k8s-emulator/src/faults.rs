@@ -1,8 +1,10 @@
-//! Runtime fault injection: slow responses and failing requests, for testing how a client
-//! copes with a struggling API server.
+//! Runtime fault injection: slow responses, failing requests and cut streams, for testing how
+//! a client copes with a struggling API server.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
 
 /// Faults applied to the requests the emulator receives from now on. Cheap to clone; all
 /// clones share the same settings.
@@ -15,6 +17,8 @@ pub struct Faults {
 struct Settings {
     latency: Duration,
     failures: Vec<Failure>,
+    /// Cancelled (and replaced) to cut the followed logs open at that moment.
+    cut: CancellationToken,
 }
 
 /// A pending batch of failures.
@@ -53,6 +57,19 @@ impl Faults {
                 path_contains: path_contains.to_owned(),
             });
         }
+    }
+
+    /// Ends every followed log stream open right now, as a restarting API server or a
+    /// dropped connection to the kubelet would: the response ends while the container still
+    /// runs. Streams opened afterwards are not affected.
+    pub fn cut_log_streams(&self) {
+        let cut = std::mem::take(&mut self.lock().cut);
+        cut.cancel();
+    }
+
+    /// What a followed log stream opened now watches to know it was cut.
+    pub(crate) fn log_cut(&self) -> CancellationToken {
+        self.lock().cut.clone()
     }
 
     /// Removes the latency and all pending failures.
@@ -99,5 +116,15 @@ mod tests {
         faults.set_latency(Duration::from_millis(5));
         faults.clear();
         assert_eq!(faults.latency(), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_cut_ends_only_the_streams_open_at_the_time() {
+        let faults = Faults::default();
+        let before = faults.log_cut();
+        faults.cut_log_streams();
+        let after = faults.log_cut();
+        assert!(before.is_cancelled());
+        assert!(!after.is_cancelled());
     }
 }

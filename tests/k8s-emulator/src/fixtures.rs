@@ -6,6 +6,7 @@
 //! (`3d`, `10h`, `40d`, `25m`, ...), so printed AGE columns are predictable in tests.
 
 mod build;
+mod chatty;
 mod cluster;
 mod config;
 mod containers;
@@ -37,6 +38,9 @@ use crate::logs::{ContainerLogs, LogLine};
 use crate::resources::{EmulatedResource, Object};
 use crate::store::LogKey;
 use crate::widget::Widget;
+
+pub use chatty::CHATTY_CONTAINER;
+pub(crate) use chatty::chatter;
 
 /// Names of notable objects in [`Fixtures::standard`], for tests to refer to.
 pub mod names {
@@ -85,6 +89,9 @@ pub mod names {
     pub const CONTROL_PLANE_NODE: &str = "control-plane-1";
     /// The NotReady worker node.
     pub const WORKER_NODE: &str = "worker-1";
+    /// The chatty pod that [`super::Fixtures::with_chatty_pod`] adds (namespace default),
+    /// whose log `k8s-emulator --chatty-rate N` fills with N lines a second.
+    pub const CHATTY_POD: &str = "chatty";
     /// Namespaces that [`super::Fixtures::with_generated_pods`] spreads its pods over.
     pub const GENERATED_NAMESPACES: [&str; 4] = ["load-0", "load-1", "load-2", "load-3"];
 }

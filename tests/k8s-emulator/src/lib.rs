@@ -46,7 +46,7 @@ mod widget;
 
 pub use discovery::SERVER_VERSION;
 pub use faults::Faults;
-pub use fixtures::{Fixtures, names};
+pub use fixtures::{CHATTY_CONTAINER, Fixtures, names};
 pub use logs::{ContainerLogs, LogLine};
 pub use metrics::{MetricsExporter, cpu_cores, exposition, memory_bytes};
 pub use resources::{EmulatedResource, Object, ResourceKind};

@@ -4,7 +4,8 @@
 //! does, `previous` needs a previous instance, a container still waiting to start has no log,
 //! and `timestamps` prefixes lines the way the kubelet does. With `follow`, the response stays
 //! open and lines appended through `State::append_log` are streamed until the client goes
-//! away, the pod is deleted, or the emulator stops.
+//! away, the pod is deleted, the container terminates, the stream is cut
+//! (`Faults::cut_log_streams`), or the emulator stops.
 
 use bytes::Bytes;
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
@@ -108,6 +109,7 @@ pub(crate) fn serve(
 
     let (tx, rx) = mpsc::channel::<Bytes>(64);
     let shutdown = ctx.shutdown.clone();
+    let cut = ctx.faults.log_cut();
     let (mut appends, mut changes) = (subscription.appends, subscription.changes);
     let timestamps = options.timestamps;
     tokio::spawn(async move {
@@ -117,6 +119,7 @@ pub(crate) fn serve(
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => break,
+                () = cut.cancelled() => break,
                 () = tx.closed() => break,
                 append = appends.recv() => match append {
                     Ok(append) if append.key == key => {
@@ -136,6 +139,11 @@ pub(crate) fn serve(
                         && c.change == ChangeType::Deleted
                         && c.new.namespace() == key.0
                         && c.new.name() == key.1 => break,
+                    // The kubelet ends a followed log when its container exits.
+                    Ok(c) if c.kind == ResourceKind::Pods
+                        && c.new.namespace() == key.0
+                        && c.new.name() == key.1
+                        && is_terminated(&c.new.object, &key.2) => break,
                     Ok(_) | Err(RecvError::Lagged(_)) => {}
                     Err(RecvError::Closed) => break,
                 },
@@ -220,6 +228,16 @@ fn pick_container(pod: &Pod, name: &str, requested: Option<&str>) -> Result<Stri
             }
         },
     }
+}
+
+/// Whether `object` is a pod whose `container` is terminated.
+fn is_terminated(object: &Object, container: &str) -> bool {
+    let Object::Pod(pod) = object else {
+        return false;
+    };
+    container_status(pod, container)
+        .and_then(|s| s.state.as_ref())
+        .is_some_and(|s| s.terminated.is_some())
 }
 
 fn container_status<'a>(pod: &'a Pod, container: &str) -> Option<&'a ContainerStatus> {

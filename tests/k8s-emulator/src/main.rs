@@ -16,6 +16,9 @@ struct Args {
     /// Extra generated Running pods (namespaces load-0 to load-3).
     #[arg(long, default_value_t = 0)]
     pods: usize,
+    /// Adds the pod default/chatty, whose log gets this many new lines a second (0: no such pod).
+    #[arg(long, default_value_t = 0)]
+    chatty_rate: u32,
     /// Where to write the kubeconfig (default: a file in the system temp directory).
     #[arg(long)]
     kubeconfig: Option<PathBuf>,
@@ -29,9 +32,19 @@ struct Args {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();
-    let fixtures = Fixtures::standard().with_generated_pods(args.pods);
+    let mut fixtures = Fixtures::standard().with_generated_pods(args.pods);
+    if args.chatty_rate > 0 {
+        fixtures = fixtures.with_chatty_pod();
+    }
     let emulator =
         Emulator::start_on(fixtures, SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
+    if args.chatty_rate > 0 {
+        emulator.start_chatter(args.chatty_rate);
+        println!(
+            "pod default/chatty writes {} log lines a second",
+            args.chatty_rate
+        );
+    }
     let path = match args.kubeconfig {
         Some(path) => {
             emulator.write_kubeconfig_to(&path)?;

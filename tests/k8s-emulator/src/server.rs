@@ -135,6 +135,17 @@ impl Emulator {
         requests.iter().cloned().collect()
     }
 
+    /// Makes the chatty pod ([`Fixtures::with_chatty_pod`]) write `lines_per_second` lines a
+    /// second to its log until the emulator stops.
+    pub fn start_chatter(&self, lines_per_second: u32) {
+        let stop = self.ctx.shutdown.clone();
+        tokio::spawn(crate::fixtures::chatter(
+            self.ctx.state.clone(),
+            lines_per_second,
+            stop,
+        ));
+    }
+
     /// Stops serving and waits until the listener is closed (dropping does the same without
     /// waiting).
     pub async fn shutdown(mut self) {

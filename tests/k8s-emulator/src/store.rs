@@ -215,6 +215,22 @@ impl State {
         }
     }
 
+    /// Drops the oldest lines of a container's current log beyond the newest `keep`.
+    pub(crate) fn keep_newest_log_lines(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        keep: usize,
+    ) {
+        let mut inner = self.lock();
+        let key = (namespace.to_owned(), pod.to_owned(), container.to_owned());
+        if let Some(logs) = inner.logs.get_mut(&key) {
+            let extra = logs.current.len().saturating_sub(keep);
+            logs.current.drain(..extra);
+        }
+    }
+
     /// Stores the change in the history and tells the running watches.
     fn record(&self, inner: &mut Inner, change: Change) {
         let change = Arc::new(change);

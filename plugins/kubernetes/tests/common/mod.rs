@@ -2,6 +2,8 @@
 //! into memory, and a running emulator with its kubeconfig.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod screen;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
