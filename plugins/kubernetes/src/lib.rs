@@ -44,7 +44,6 @@ mod ring;
 mod settings;
 mod sort;
 mod table;
-mod tabwriter;
 mod view;
 mod watch;
 
