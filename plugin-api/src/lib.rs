@@ -89,9 +89,12 @@ mod config;
 mod context;
 mod error;
 mod health;
+#[cfg(feature = "hyper")]
+mod hyper_io;
 mod lifecycle;
 mod metadata;
 mod plugin;
+pub mod print;
 mod registration;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -108,6 +111,8 @@ pub use context::{
 };
 pub use error::{BoxError, PluginError};
 pub use health::{HealthState, HealthStatus};
+#[cfg(feature = "hyper")]
+pub use hyper_io::{HyperIo, connect_target};
 pub use lifecycle::LifecycleState;
 pub use metadata::{Dependency, Metadata};
 pub use plugin::{DescribePlugin, Plugin};

@@ -8,13 +8,15 @@ mod output;
 pub(crate) mod plugin;
 mod registry;
 pub(crate) mod sandbox;
-mod table;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::FromArgMatches;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::catalog::Catalog;
 use crate::config::Config;
@@ -246,10 +248,21 @@ fn init_tracing(verbose: u8) {
     // start-up cheap.
     let _ = match directives {
         Some(directives) => builder
-            .with_env_filter(tracing_subscriber::EnvFilter::new(directives))
-            .try_init(),
-        None => builder.with_max_level(level).try_init(),
+            .finish()
+            .with(log_targets(&directives))
+            .try_init()
+            .is_ok(),
+        None => builder.with_max_level(level).try_init().is_ok(),
     };
+}
+
+/// `VCLI_LOG`'s directives (`info`, `kube=debug,vcli=trace`). Directives
+/// that do not parse log errors only, as EnvFilter did with directives it
+/// could not read, so a typo never hides an error.
+pub(crate) fn log_targets(directives: &str) -> Targets {
+    directives
+        .parse()
+        .unwrap_or_else(|_| Targets::new().with_default(tracing::Level::ERROR))
 }
 
 /// Plugin panics are caught and reported as plugin failures; the default
@@ -260,4 +273,24 @@ fn install_panic_hook() {
         let thread = std::thread::current();
         tracing::error!(thread = thread.name().unwrap_or("unnamed"), "panic: {info}");
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+
+    use super::log_targets;
+
+    #[test]
+    fn log_directives_name_targets_and_levels() {
+        let targets = log_targets("warn,kube=debug");
+        assert!(targets.would_enable("kube::client", &Level::DEBUG));
+        assert!(!targets.would_enable("kube::client", &Level::TRACE));
+        assert!(targets.would_enable("vcli::manager", &Level::WARN));
+        assert!(!targets.would_enable("vcli::manager", &Level::INFO));
+        // A typo keeps errors visible and nothing else.
+        let typo = log_targets("kube=loud");
+        assert!(typo.would_enable("vcli", &Level::ERROR));
+        assert!(!typo.would_enable("vcli", &Level::WARN));
+    }
 }

@@ -8,7 +8,9 @@ use http::Request;
 use hyper_util::rt::TokioExecutor;
 use kube::client::ConfigExt;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 use tower::{BoxError, ServiceBuilder};
+use vcli_plugin_api::print::{Backoff, Retry};
 use vcli_plugin_api::{NetworkService, PluginError};
 
 use crate::connector::MeteredConnector;
@@ -16,10 +18,9 @@ use crate::error::from_kube;
 use crate::kubeconfig;
 use crate::settings::ConnectOptions;
 
-/// Attempts for a GET whose answer was a 5xx (the first try included).
-const GET_ATTEMPTS: u32 = 3;
-/// The pause before the second attempt; it doubles for each further one.
-const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+/// A GET whose answer was a 5xx is tried 3 times in all, 200 ms before the
+/// second try, doubling for each further one.
+const GET_RETRY: Retry = Retry::new(3, Backoff::doubling(Duration::from_millis(200)));
 
 /// A connected client and what the commands need to know about it.
 #[derive(Clone)]
@@ -166,8 +167,8 @@ impl Conn {
         Ok(Box::pin(stream))
     }
 
-    /// Runs `send` up to [`GET_ATTEMPTS`] times while the server answers with
-    /// a 5xx. Only GETs are retried: repeating anything else could apply a
+    /// Runs `send` as [`GET_RETRY`] allows while the server answers with a
+    /// 5xx. Only GETs are retried: repeating anything else could apply a
     /// change twice.
     async fn with_retry<T, F, Fut>(
         &self,
@@ -179,23 +180,28 @@ impl Conn {
         Fut: Future<Output = Result<T, kube::Error>>,
     {
         let idempotent = request.method() == http::Method::GET;
-        let mut backoff = FIRST_BACKOFF;
-        let mut attempt = 1;
-        loop {
-            let result = send(self.client.clone(), clone_request(&request)).await;
-            match result {
-                Err(kube::Error::Api(status))
-                    if idempotent && status.code >= 500 && attempt < GET_ATTEMPTS =>
-                {
-                    tokio::time::sleep(backoff).await;
-                    backoff *= 2;
-                    attempt += 1;
-                }
-                Err(e) => return Err(self.error(e)),
-                Ok(v) => return Ok(v),
-            }
-        }
+        GET_RETRY
+            .run(
+                || send(self.client.clone(), clone_request(&request)),
+                |outcome| {
+                    idempotent
+                        && matches!(outcome, Err(kube::Error::Api(status)) if status.code >= 500)
+                },
+            )
+            .await
+            .map_err(|e| self.error(e))
     }
+}
+
+/// Decodes a typed object (k8s-openapi's) from JSON already read as a
+/// `Value`. It goes through the text, with the deserializer kube's client
+/// uses (`serde_json::from_str`), so that each k8s-openapi type's decoder
+/// is in the binary once rather than once per kind of input: the copies
+/// for `Value` input were about 0.5 MB (BENCHMARKS.md, binary size).
+/// Printing the value again costs microseconds for the single objects and
+/// short lists that `describe` and `logs` decode.
+pub(crate) fn typed<T: DeserializeOwned>(value: &Value) -> serde_json::Result<T> {
+    serde_json::from_str(&value.to_string())
 }
 
 fn clone_request(request: &Request<Vec<u8>>) -> Request<Vec<u8>> {

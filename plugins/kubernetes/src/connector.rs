@@ -13,12 +13,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use http::Uri;
-use hyper::rt::{Read, ReadBufCursor, Write};
-use hyper_util::client::legacy::connect::{Connected, Connection};
-use hyper_util::rt::TokioIo;
 use std::time::Duration;
 use tower::Service;
-use vcli_plugin_api::{BoxedIo, NetworkService, PluginError};
+use vcli_plugin_api::{HyperIo, NetworkService, PluginError, connect_target};
 
 /// Why a connection could not be opened.
 #[derive(Debug)]
@@ -79,11 +76,10 @@ impl MeteredConnector {
 }
 
 /// The future of one connection attempt.
-pub(crate) type ConnectFuture =
-    Pin<Box<dyn Future<Output = Result<MeteredIo, ConnectError>> + Send>>;
+pub(crate) type ConnectFuture = Pin<Box<dyn Future<Output = Result<HyperIo, ConnectError>> + Send>>;
 
 impl Service<Uri> for MeteredConnector {
-    type Response = MeteredIo;
+    type Response = HyperIo;
     type Error = ConnectError;
     type Future = ConnectFuture;
 
@@ -95,17 +91,9 @@ impl Service<Uri> for MeteredConnector {
         let network = self.network.clone();
         let connect_timeout = self.connect_timeout;
         Box::pin(async move {
-            let Some(host) = uri.host() else {
+            let Some((host, port)) = connect_target(&uri) else {
                 return Err(ConnectError::NoHost(uri));
             };
-            let host = host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_owned();
-            let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
-                Some("https") => 443,
-                _ => 80,
-            });
             let connect = network.connect(&host, port);
             let connected = match connect_timeout {
                 Some(limit) => tokio::time::timeout(limit, connect).await.map_err(|_| {
@@ -117,9 +105,7 @@ impl Service<Uri> for MeteredConnector {
                 None => connect.await,
             };
             let io = connected.map_err(into_connect_error)?;
-            Ok(MeteredIo {
-                inner: TokioIo::new(io),
-            })
+            Ok(HyperIo::new(io))
         })
     }
 }
@@ -138,61 +124,4 @@ fn into_connect_error(err: PluginError) -> ConnectError {
         .and_then(|s| s.downcast_ref::<io::Error>())
         .map_or(io::ErrorKind::Other, io::Error::kind);
     ConnectError::Io(io::Error::new(kind, err))
-}
-
-/// The metered stream as hyper sees it.
-pub(crate) struct MeteredIo {
-    inner: TokioIo<BoxedIo>,
-}
-
-impl fmt::Debug for MeteredIo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MeteredIo").finish_non_exhaustive()
-    }
-}
-
-impl Connection for MeteredIo {
-    fn connected(&self) -> Connected {
-        Connected::new()
-    }
-}
-
-impl Read for MeteredIo {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
-    }
-}
-
-impl Write for MeteredIo {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
-    }
 }

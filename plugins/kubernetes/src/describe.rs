@@ -13,16 +13,17 @@ use kube::core::Request;
 use kube::core::params::ListParams;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use vcli_plugin_api::print::TabWriter;
 use vcli_plugin_api::{Output, PluginError};
 
 use crate::cli::split_type_name;
-use crate::client::Conn;
+use crate::client::{Conn, typed};
 use crate::get::{build_error, get_one};
 use crate::printers::{since, since_ts};
 use crate::resources::Kind;
 
 /// Lines with kubectl's indentation levels (two spaces each) and tabs
-/// between label and value, aligned by [`crate::tabwriter::describe`].
+/// between label and value, aligned by kubectl's describe writer ([`TabWriter::kubectl_describe`]).
 #[derive(Debug, Default)]
 pub(crate) struct Doc {
     text: String,
@@ -45,7 +46,7 @@ impl Doc {
 
     /// The aligned document.
     pub(crate) fn finish(self) -> String {
-        crate::tabwriter::describe(&self.text)
+        TabWriter::kubectl_describe().format(&self.text)
     }
 
     /// `Title:\tk=v` with further labels on their own lines, or `<none>`.
@@ -172,7 +173,7 @@ pub(crate) async fn events_for(
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|e| serde_json::from_value(e.clone()).ok())
+        .filter_map(|e| typed(e).ok())
         .collect();
     events.sort_by_key(|e| e.last_timestamp.as_ref().map(|t| t.0));
     Some(events)
@@ -288,9 +289,11 @@ pub(crate) async fn describe_text(
     let events = events_for(conn, namespace, name, uid.as_deref()).await;
     let now = Timestamp::now();
     Ok(match kind {
-        Kind::Pod => crate::describe_pod::describe_pod(&typed(object)?, events.as_deref(), now),
+        Kind::Pod => {
+            crate::describe_pod::describe_pod(&typed_object(object)?, events.as_deref(), now)
+        }
         Kind::Deployment => {
-            let deployment = typed(object)?;
+            let deployment = typed_object(object)?;
             let sets = crate::describe_objects::replica_sets(conn, &deployment).await;
             crate::describe_objects::describe_deployment(
                 &deployment,
@@ -302,7 +305,7 @@ pub(crate) async fn describe_text(
         Kind::Service => {
             let endpoints = crate::describe_objects::endpoints(conn, namespace, name).await;
             crate::describe_objects::describe_service(
-                &typed(object)?,
+                &typed_object(object)?,
                 endpoints.as_deref(),
                 events.as_deref(),
                 now,
@@ -310,7 +313,12 @@ pub(crate) async fn describe_text(
         }
         Kind::Node => {
             let extra = crate::describe_node::fetch(conn, name).await;
-            crate::describe_node::describe_node(&typed(object)?, &extra, events.as_deref(), now)
+            crate::describe_node::describe_node(
+                &typed_object(object)?,
+                &extra,
+                events.as_deref(),
+                now,
+            )
         }
         other => {
             return Err(PluginError::Usage(format!(
@@ -321,7 +329,6 @@ pub(crate) async fn describe_text(
     })
 }
 
-fn typed<T: DeserializeOwned>(v: Value) -> Result<T, PluginError> {
-    serde_json::from_value(v)
-        .map_err(|e| PluginError::with_source(format!("cannot read the object: {e}"), e))
+fn typed_object<T: DeserializeOwned>(v: Value) -> Result<T, PluginError> {
+    typed(&v).map_err(|e| PluginError::with_source(format!("cannot read the object: {e}"), e))
 }

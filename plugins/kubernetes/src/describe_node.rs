@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde_json::Value;
 
-use crate::client::Conn;
+use crate::client::{Conn, typed};
 use crate::describe::{Doc, describe_events};
 use crate::printers::{rfc1123z, since};
 use crate::quantity::{Quantity, percent};
@@ -36,7 +36,7 @@ pub(crate) async fn fetch(conn: &Conn, node: &str) -> NodeExtra {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|p| serde_json::from_value(p.clone()).ok())
+                .filter_map(|p| typed(p).ok())
                 .collect()
         }),
         Err(_) => None,

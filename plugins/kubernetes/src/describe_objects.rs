@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::{Event, Service};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
 
-use crate::client::Conn;
+use crate::client::{Conn, typed};
 use crate::describe::{Doc, describe_events};
 use crate::describe_containers::{containers, volumes};
 use crate::printers::{format_labels, format_selector, rfc1123z};
@@ -35,7 +35,7 @@ pub(crate) async fn replica_sets(conn: &Conn, d: &Deployment) -> Option<Vec<Repl
     let owned = list["items"]
         .as_array()?
         .iter()
-        .filter_map(|v| serde_json::from_value::<ReplicaSet>(v.clone()).ok())
+        .filter_map(|v| typed::<ReplicaSet>(v).ok())
         .filter(|rs| {
             rs.metadata
                 .owner_references

@@ -6,13 +6,13 @@
 use std::io::Write;
 
 use serde_json::Value;
+use vcli_plugin_api::print::{TabWriter, kubectl_json, to_yaml};
 use vcli_plugin_api::{Output, PluginError};
 
 use crate::custom_columns::CustomColumns;
 use crate::discovery::ApiResource;
 use crate::jsonpath_eval::JsonPath;
 use crate::table::{Decoration, Table, TablePrinter};
-use crate::tabwriter::Layout;
 
 /// What `-o` asked for.
 #[derive(Debug, Clone)]
@@ -108,7 +108,7 @@ pub(crate) struct Printer<'a> {
     /// Whether the custom columns' header is still to be printed.
     header_pending: bool,
     /// The tab writer of custom columns.
-    layout: Layout,
+    layout: TabWriter,
     /// Objects kept for `-o jsonpath` and `-o custom-columns`, which print the whole list.
     kept: Vec<Value>,
     count: usize,
@@ -138,7 +138,7 @@ impl<'a> Printer<'a> {
             resource,
             tables: TablePrinter::new(decoration, headers),
             header_pending: headers,
-            layout: Layout::kubectl_table(),
+            layout: TabWriter::kubectl_table(),
             kept: Vec::new(),
             count: 0,
         }
@@ -191,7 +191,7 @@ impl<'a> Printer<'a> {
                 writeln!(self.out, "{name}")?;
             }
             Format::Json => {
-                let text = indent(&to_json(&item)?, "        ");
+                let text = indent(&kubectl_json(&item)?, "        ");
                 let sep = if self.count == 0 { "" } else { "," };
                 write!(self.out, "{sep}\n{text}")?;
             }
@@ -282,7 +282,7 @@ impl<'a> Printer<'a> {
     /// Prints one object on its own (a `get` by name, a watch event).
     pub(crate) fn single(&mut self, item: Value) -> Result<(), PluginError> {
         match &self.format {
-            Format::Json => writeln!(self.out, "{}", to_json(&item)?)?,
+            Format::Json => writeln!(self.out, "{}", kubectl_json(&item)?)?,
             Format::Yaml => write!(self.out, "{}", to_yaml(&item)?)?,
             Format::Name => {
                 let name = self.name_of(&item);
@@ -348,28 +348,6 @@ impl<'a> Printer<'a> {
     }
 }
 
-/// JSON as kubectl prints it: four-space indent and, like Go's encoder,
-/// `<`, `>` and `&` escaped (they can only occur inside strings).
-pub(crate) fn to_json(value: &Value) -> Result<String, PluginError> {
-    let mut buf = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut buf, formatter);
-    serde::Serialize::serialize(value, &mut ser)
-        .map_err(|e| PluginError::with_source(format!("cannot print JSON: {e}"), e))?;
-    let text = String::from_utf8_lossy(&buf);
-    Ok(text
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029"))
-}
-
-pub(crate) fn to_yaml(value: &Value) -> Result<String, PluginError> {
-    serde_yaml::to_string(value)
-        .map_err(|e| PluginError::with_source(format!("cannot print YAML: {e}"), e))
-}
-
 fn indent(text: &str, prefix: &str) -> String {
     text.lines()
         .map(|l| format!("{prefix}{l}"))
@@ -380,15 +358,6 @@ fn indent(text: &str, prefix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn json_escapes_like_go() {
-        assert_eq!(
-            to_json(&json!({"a": "<&>"})).unwrap(),
-            "{\n    \"a\": \"\\u003c\\u0026\\u003e\"\n}"
-        );
-    }
 
     #[test]
     fn output_formats_in_kubectl_words() {

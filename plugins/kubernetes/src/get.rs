@@ -12,6 +12,7 @@ use kube::core::{Request, WatchEvent};
 use serde::Deserialize;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
+use vcli_plugin_api::print::TabWriter;
 use vcli_plugin_api::{Output, PluginError};
 
 use crate::cli::split_type_name;
@@ -520,6 +521,6 @@ pub(crate) fn contexts(
             r.name, r.cluster, r.user, r.namespace
         ));
     }
-    out.write_all(crate::tabwriter::table(&text).as_bytes())?;
+    out.write_all(TabWriter::kubectl_table().format(&text).as_bytes())?;
     Ok(())
 }

@@ -45,7 +45,6 @@ mod ring;
 mod settings;
 mod sort;
 mod table;
-mod tabwriter;
 mod view;
 mod watch;
 

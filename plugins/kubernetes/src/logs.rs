@@ -12,7 +12,7 @@ use kube::core::subresource::LogParams;
 use tokio_util::sync::CancellationToken;
 use vcli_plugin_api::{Output, PluginContext, PluginError};
 
-use crate::client::Conn;
+use crate::client::{Conn, typed};
 use crate::get::{Query, build_error, get_one, list_pages};
 use crate::goduration;
 use crate::resources::Kind;
@@ -93,10 +93,7 @@ pub(crate) async fn run(
         let mut pods = Vec::new();
         list_pages(conn, &query, |page| {
             for v in page {
-                pods.push(
-                    serde_json::from_value::<Pod>(v?)
-                        .map_err(|e| PluginError::failed(format!("{e}")))?,
-                );
+                pods.push(typed::<Pod>(&v?).map_err(|e| PluginError::failed(format!("{e}")))?);
             }
             Ok(())
         })
@@ -125,7 +122,7 @@ pub(crate) async fn run(
         let found = get_one(conn, Kind::Pod, Some(&conn.namespace), name)
             .await
             .map_err(|e| not_found_in_namespace(e, &conn.namespace))?;
-        let pod: Pod = serde_json::from_value(found)
+        let pod: Pod = typed(&found)
             .map_err(|e| PluginError::failed(format!("cannot read pod {name}: {e}")))?;
         targets = containers_of(&pod, container.as_deref(), all_containers, Some(&mut *out))?;
     }

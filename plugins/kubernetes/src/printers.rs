@@ -10,65 +10,9 @@ use jiff::tz::TimeZone;
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod, PodCondition};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, Time};
 
-/// kubectl's `HumanDuration`: precise while short, coarser as it grows
-/// (`45s`, `5m10s`, `3h20m`, `9d`, `2y3d`).
-pub fn human_duration(seconds: i64) -> String {
-    if seconds < -1 {
-        return "<invalid>".to_owned();
-    }
-    if seconds < 0 {
-        return "0s".to_owned();
-    }
-    if seconds < 120 {
-        return format!("{seconds}s");
-    }
-    let minutes = seconds / 60;
-    if minutes < 10 {
-        let s = seconds % 60;
-        return if s == 0 {
-            format!("{minutes}m")
-        } else {
-            format!("{minutes}m{s}s")
-        };
-    }
-    if minutes < 180 {
-        return format!("{minutes}m");
-    }
-    let hours = seconds / 3600;
-    if hours < 8 {
-        let m = minutes % 60;
-        return if m == 0 {
-            format!("{hours}h")
-        } else {
-            format!("{hours}h{m}m")
-        };
-    }
-    if hours < 48 {
-        return format!("{hours}h");
-    }
-    if hours < 24 * 8 {
-        let h = hours % 24;
-        let d = hours / 24;
-        return if h == 0 {
-            format!("{d}d")
-        } else {
-            format!("{d}d{h}h")
-        };
-    }
-    if hours < 24 * 365 * 2 {
-        return format!("{}d", hours / 24);
-    }
-    if hours < 24 * 365 * 8 {
-        let years = hours / 24 / 365;
-        let days = (hours / 24) % 365;
-        return if days == 0 {
-            format!("{years}y")
-        } else {
-            format!("{years}y{days}d")
-        };
-    }
-    format!("{}y", hours / 24 / 365)
-}
+/// kubectl's `HumanDuration`, from the printing kit (the views and the
+/// crate's public API name it here).
+pub use vcli_plugin_api::print::human_duration;
 
 /// The time since `ts`, as kubectl's AGE and LAST SEEN columns print it;
 /// `<unknown>` when the object has no timestamp.

@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
+use vcli_plugin_api::print::TabWriter;
 
 use crate::gofmt;
 use crate::sort::SortPath;
-use crate::tabwriter::Layout;
 
 /// The `Accept` header kubectl sends for human-readable output.
 pub(crate) const ACCEPT_TABLE: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
@@ -323,7 +323,7 @@ pub(crate) struct TablePrinter {
     columns: Vec<Column>,
     /// Lines not yet handed to the tab writer.
     pending: String,
-    layout: Layout,
+    layout: TabWriter,
 }
 
 impl TablePrinter {
@@ -334,7 +334,7 @@ impl TablePrinter {
             header_pending: headers,
             columns: Vec::new(),
             pending: String::new(),
-            layout: Layout::kubectl_table(),
+            layout: TabWriter::kubectl_table(),
         }
     }
 

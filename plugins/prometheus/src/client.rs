@@ -33,6 +33,7 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use percent_encoding::percent_decode_str;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use url::Url;
+use vcli_plugin_api::print::{Backoff, Retry};
 use vcli_plugin_api::{NetworkService, PluginError};
 
 use crate::answer::{Answer, Reply, decode, is_query_timeout, judge_split, malformed};
@@ -42,10 +43,9 @@ use crate::error::PromError;
 use crate::health::FailureTracker;
 use crate::split::{Fault, Piece, Splitter};
 
-/// Attempts for one request when the failure is safe to retry.
-const MAX_ATTEMPTS: u32 = 3;
-/// The pause before the second attempt; it doubles before each further one.
-const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// A request whose failure is safe to retry is tried 3 times in all, 100 ms
+/// before the second try, doubling before each further one.
+const RETRY: Retry = Retry::new(3, Backoff::doubling(Duration::from_millis(100)));
 /// How long an idle connection stays in the pool (reqwest's default).
 const POOL_IDLE: Duration = Duration::from_secs(90);
 /// Pieces of a body taken one after the other without waiting before the
@@ -410,26 +410,16 @@ impl Api {
         split: bool,
     ) -> Result<(Answered, Duration), PromError> {
         let started = Instant::now();
-        let attempts = async {
-            let mut backoff = FIRST_BACKOFF;
-            let mut attempt = 1;
-            loop {
-                let outcome = self.send_once(path, params, split).await;
-                let again = match &outcome {
-                    Ok(Answered::Whole(reply)) => {
-                        reply.status == StatusCode::SERVICE_UNAVAILABLE && !is_query_timeout(reply)
-                    }
-                    Ok(Answered::Split { .. }) => false,
-                    Err(e) => e.is_retryable(),
-                };
-                if !again || attempt >= MAX_ATTEMPTS {
-                    return outcome;
+        let attempts = RETRY.run(
+            || self.send_once(path, params, split),
+            |outcome| match outcome {
+                Ok(Answered::Whole(reply)) => {
+                    reply.status == StatusCode::SERVICE_UNAVAILABLE && !is_query_timeout(reply)
                 }
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
-                attempt += 1;
-            }
-        };
+                Ok(Answered::Split { .. }) => false,
+                Err(e) => e.is_retryable(),
+            },
+        );
         let answered = tokio::time::timeout(self.timeout, attempts)
             .await
             .map_err(|_| self.timed_out())??;

@@ -16,14 +16,11 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use http::Uri;
-use hyper::rt::{Read, ReadBufCursor, Write};
-use hyper_util::client::legacy::connect::{Connected, Connection};
-use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use rustls_platform_verifier::BuilderVerifierExt as _;
 use tokio_rustls::TlsConnector;
 use tower_service::Service;
-use vcli_plugin_api::{BoxedIo, NetworkService, PluginError};
+use vcli_plugin_api::{HyperIo, NetworkService, PluginError, connect_target};
 
 /// Why a connection could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -89,10 +86,10 @@ impl MeteredConnector {
 }
 
 /// The future of one connection attempt.
-pub(crate) type Connecting = Pin<Box<dyn Future<Output = Result<MeteredIo, ConnectError>> + Send>>;
+pub(crate) type Connecting = Pin<Box<dyn Future<Output = Result<HyperIo, ConnectError>> + Send>>;
 
 impl Service<Uri> for MeteredConnector {
-    type Response = MeteredIo;
+    type Response = HyperIo;
     type Error = ConnectError;
     type Future = Connecting;
 
@@ -105,13 +102,7 @@ impl Service<Uri> for MeteredConnector {
         Box::pin(async move {
             let https = uri.scheme_str() == Some("https");
             // URLs are checked when an `Api` is made, so there is a host.
-            let host = uri
-                .host()
-                .unwrap_or_default()
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_owned();
-            let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+            let (host, port) = connect_target(&uri).unwrap_or_default();
             // The host authorizes each new connection, not once per client:
             // the policy may change while the plugin runs.
             let io = connector
@@ -125,7 +116,7 @@ impl Service<Uri> for MeteredConnector {
                     other => ConnectError::Connect(other),
                 })?;
             if !https {
-                return Ok(MeteredIo::new(io));
+                return Ok(HyperIo::new(io));
             }
             let name = ServerName::try_from(host)
                 .map_err(|e| ConnectError::Tls(io::Error::new(io::ErrorKind::InvalidInput, e)))?;
@@ -134,73 +125,8 @@ impl Service<Uri> for MeteredConnector {
                 .connect(name, io)
                 .await
                 .map_err(ConnectError::Tls)?;
-            Ok(MeteredIo::new(Box::new(tls)))
+            Ok(HyperIo::new(Box::new(tls)))
         })
-    }
-}
-
-/// A metered connection (TLS or not) as hyper sees it.
-pub(crate) struct MeteredIo {
-    inner: TokioIo<BoxedIo>,
-}
-
-impl MeteredIo {
-    fn new(io: BoxedIo) -> Self {
-        MeteredIo {
-            inner: TokioIo::new(io),
-        }
-    }
-}
-
-impl fmt::Debug for MeteredIo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MeteredIo").finish_non_exhaustive()
-    }
-}
-
-impl Connection for MeteredIo {
-    fn connected(&self) -> Connected {
-        Connected::new()
-    }
-}
-
-impl Read for MeteredIo {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
-    }
-}
-
-impl Write for MeteredIo {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }
 
@@ -209,9 +135,10 @@ mod tests {
     use std::sync::Mutex;
 
     use futures::future::BoxFuture;
+    use hyper::rt::Write as _;
     use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
     use tokio::sync::mpsc;
-    use vcli_plugin_api::{Capability, NetworkMeter};
+    use vcli_plugin_api::{BoxedIo, Capability, NetworkMeter};
 
     use super::*;
 

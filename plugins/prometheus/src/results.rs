@@ -13,9 +13,9 @@ use prometheus_http_query::response::Sample;
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Receiver, Stop};
-use crate::format::{
-    OutputFormat, Table, push_line, sample_value, series_name, widen, write_structured,
-};
+use vcli_plugin_api::print::to_yaml;
+
+use crate::format::{OutputFormat, Table, sample_value, series_name, write_structured};
 use crate::model::{ChartSeries, MAX_CHART_SERIES};
 use crate::split::Piece;
 use crate::time::rfc3339;
@@ -322,7 +322,7 @@ pub(crate) fn vector_table(vector: &[InstantSeries]) -> Table {
     rows.sort();
     let mut table = Table::new(columns.headers());
     for row in rows {
-        table.row(row.into_iter().map(Into::into).collect());
+        table.row(row);
     }
     table
 }
@@ -347,23 +347,17 @@ pub(crate) fn matrix_table(matrix: &[RangeSeries]) -> Table {
     let mut table =
         Table::new(std::iter::once("TIME".to_owned()).chain(series.iter().map(|(n, _)| n.clone())));
     for (ms, values) in grid {
-        let mut row = vec![rfc3339(ms as f64 / 1000.0).into()];
-        row.extend(values.into_iter().map(Into::into));
-        table.row(row);
+        table.row(std::iter::once(rfc3339(ms as f64 / 1000.0)).chain(values));
     }
     table
 }
 
-/// Cells without colour, for [`push_line`].
-fn plain(cells: &[String]) -> impl Iterator<Item = (&str, Option<crate::format::Tint>)> {
-    cells.iter().map(|c| (c.as_str(), None))
-}
-
-/// The columns a windowed table prints under, and how wide they are so far.
+/// The columns a windowed table prints under, and the table that
+/// remembers how wide they are so far.
 #[derive(Debug)]
 struct Section {
     columns: Columns,
-    widths: Vec<usize>,
+    table: Table,
 }
 
 /// Tables: vectors in windows of [`TABLE_WINDOW`] series (see there), a
@@ -393,28 +387,21 @@ impl<'o> TablePrinter<'o> {
     fn print_window(&mut self) -> io::Result<()> {
         let columns = Columns::of(&self.window);
         let mut text = String::new();
-        let (mut section, header) = match self.section.take() {
-            Some(section) if section.columns.holds(&columns) => (section, None),
+        let mut section = match self.section.take() {
+            Some(section) if section.columns.holds(&columns) => section,
             previous => {
                 if previous.is_some() {
                     text.push('\n');
                 }
-                let headers = columns.headers();
-                let mut widths = vec![0; headers.len()];
-                widen(&mut widths, headers.iter().map(String::as_str));
-                (Section { columns, widths }, Some(headers))
+                let table = Table::new(columns.headers());
+                Section { columns, table }
             }
         };
-        let rows: Vec<Vec<String>> = self.window.iter().map(|s| section.columns.row(s)).collect();
-        for row in &rows {
-            widen(&mut section.widths, row.iter().map(String::as_str));
+        for s in &self.window {
+            let row = section.columns.row(s);
+            section.table.row(row);
         }
-        if let Some(headers) = header {
-            push_line(&mut text, plain(&headers), &section.widths);
-        }
-        for row in &rows {
-            push_line(&mut text, plain(row), &section.widths);
-        }
+        text.push_str(&section.table.flush(false));
         self.window.clear();
         self.section = Some(section);
         self.out.write_all(text.as_bytes())
@@ -591,7 +578,7 @@ impl Serialize for One<'_> {
 
 impl Sink for YamlPrinter<'_> {
     fn series(&mut self, series: Series) -> io::Result<()> {
-        let text = serde_yaml::to_string(&One(&series)).map_err(io::Error::other)?;
+        let text = to_yaml(&One(&series))?;
         self.written += 1;
         self.out.write_all(text.as_bytes())
     }

@@ -185,10 +185,10 @@ pub(crate) fn write_dropped(
     let mut table = Table::new(["JOB", "ADDRESS", "DISCOVERED LABELS"]);
     for row in rows {
         let get = |k: &str| row.discovered_labels.get(k).cloned().unwrap_or_default();
-        table.row(vec![
-            get("job").into(),
-            get("__address__").into(),
-            label_list(&row.discovered_labels, &["job", "__address__"]).into(),
+        table.row([
+            get("job"),
+            get("__address__"),
+            label_list(&row.discovered_labels, &["job", "__address__"]),
         ]);
     }
     out.write_all(table.render(false).as_bytes())

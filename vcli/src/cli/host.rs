@@ -7,8 +7,9 @@ use clap_complete::Shell;
 use serde::Serialize;
 use vcli_plugin_api::{HealthState, HealthStatus, LifecycleState};
 
+use vcli_plugin_api::print::{Structured, Table, write_structured};
+
 use super::args::PluginsCommand;
-use super::table::{plain, render};
 use super::{EXIT_FAILURE, Failure};
 use crate::catalog::Catalog;
 use crate::config::Config;
@@ -58,13 +59,12 @@ fn list(catalog: &Catalog, config: &Config, json: bool) -> Result<(), Failure> {
                 description: i.description,
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        write_structured(&mut out, Structured::Json, &rows)?;
         return Ok(());
     }
-    let mut table = plain(&["name", "version", "command", "enabled", "description"]);
+    let mut table = Table::new(["NAME", "VERSION", "COMMAND", "ENABLED", "DESCRIPTION"]);
     for i in &infos {
-        table.add_row(vec![
+        table.row([
             i.name.to_owned(),
             i.version.to_owned(),
             i.command.unwrap_or("-").to_owned(),
@@ -72,7 +72,7 @@ fn list(catalog: &Catalog, config: &Config, json: bool) -> Result<(), Failure> {
             i.description.to_owned(),
         ]);
     }
-    out.write_all(render(&table).as_bytes())?;
+    out.write_all(table.render(false).as_bytes())?;
     Ok(())
 }
 
@@ -114,8 +114,7 @@ fn info(catalog: &Catalog, config: Config, name: &str, json: bool) -> Result<(),
             },
             "usage_after_initialize": loaded.as_ref().ok(),
         });
-        serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        write_structured(&mut out, Structured::Json, &doc)?;
         return Ok(());
     }
     let list = |items: Vec<String>| {
@@ -332,19 +331,18 @@ fn health(
                 health: s,
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        write_structured(&mut out, Structured::Json, &rows)?;
     } else {
-        let mut table = plain(&["name", "state", "health", "message"]);
+        let mut table = Table::new(["NAME", "STATE", "HEALTH", "MESSAGE"]);
         for (info, status) in &results {
-            table.add_row(vec![
+            table.row([
                 info.name.to_owned(),
                 info.state.to_string(),
                 status.state.to_string(),
                 status.message.clone(),
             ]);
         }
-        out.write_all(render(&table).as_bytes())?;
+        out.write_all(table.render(false).as_bytes())?;
     }
     let bad = results
         .iter()
@@ -374,8 +372,7 @@ pub(crate) fn version(catalog: &Catalog, json: bool) -> Result<(), Failure> {
             "plugin_api": vcli_plugin_api::API_VERSION,
             "plugins": plugins,
         });
-        serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        write_structured(&mut out, Structured::Json, &doc)?;
         return Ok(());
     }
     writeln!(

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use semver::{Version, VersionReq};
 
+use vcli_plugin_api::print::{Structured, Table, write_structured};
+
 use super::args::{RegistryCommand, RegistryOptions};
-use super::table::{plain, render};
 use super::{EXIT_FAILURE, EXIT_USAGE, Failure};
 use crate::config::Config;
 use crate::registry::{self, Entry, Registry, RegistryError, Source, http};
@@ -144,17 +145,16 @@ fn spec(text: &str) -> Result<(String, VersionReq), Failure> {
 fn table(entries: &[&Entry], json: bool) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, entries).map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        write_structured(&mut out, Structured::Json, entries)?;
         return Ok(());
     }
     if entries.is_empty() {
         eprintln!("no plugins found");
         return Ok(());
     }
-    let mut t = plain(&["name", "version", "api", "capabilities", "description"]);
+    let mut t = Table::new(["NAME", "VERSION", "API", "CAPABILITIES", "DESCRIPTION"]);
     for e in entries {
-        t.add_row(vec![
+        t.row([
             e.name.clone(),
             e.version.to_string(),
             e.api_requirement.to_string(),
@@ -166,7 +166,7 @@ fn table(entries: &[&Entry], json: bool) -> Result<(), Failure> {
             e.description.clone(),
         ]);
     }
-    out.write_all(render(&t).as_bytes())?;
+    out.write_all(t.render(false).as_bytes())?;
     Ok(())
 }
 
@@ -179,8 +179,7 @@ fn info(registry: &Registry, entry: &Entry, json: bool) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     if json {
         let doc = serde_json::json!({"plugin": entry, "versions": versions});
-        serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        write_structured(&mut out, Structured::Json, &doc)?;
         return Ok(());
     }
     let list = |items: Vec<String>| {

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::table::{plain, render};
+use vcli_plugin_api::print::{Structured, Table, write_structured};
+
 use super::{EXIT_USAGE, Failure};
 use crate::catalog::Catalog;
 use crate::config::Config;
@@ -109,24 +110,23 @@ pub(crate) fn violations(catalog: &Catalog, only: Option<&str>, json: bool) -> R
     shown.drain(..skip);
     let mut out = std::io::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, &shown).map_err(std::io::Error::from)?;
-        writeln!(out)?;
+        write_structured(&mut out, Structured::Json, &shown)?;
         return Ok(());
     }
     if shown.is_empty() {
         writeln!(out, "No violations recorded.")?;
         return Ok(());
     }
-    let mut table = plain(&["time", "plugin", "kind", "message"]);
+    let mut table = Table::new(["TIME", "PLUGIN", "KIND", "MESSAGE"]);
     for v in shown {
-        table.add_row(vec![
+        table.row([
             v.at.clone(),
             v.plugin.clone(),
             v.kind.clone(),
             v.message.clone(),
         ]);
     }
-    out.write_all(render(&table).as_bytes())?;
+    out.write_all(table.render(false).as_bytes())?;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
+use vcli_plugin_api::print::Backoff;
 use vcli_plugin_api::{LifecycleState, PluginContext, PluginError};
 
 use super::call::{CallError, call_plugin, call_plugin_sync_as};
@@ -369,7 +370,9 @@ impl Inner {
         let may_restart = !terminated || slot.settings.violations.restart;
         if may_restart && probe.restart == RestartPolicy::OnFailure && !self.shutdown.is_cancelled()
         {
-            let delay = backoff(probe.backoff.0, probe.max_backoff.0, restarts);
+            let delay = Backoff::doubling(probe.backoff.0)
+                .capped(probe.max_backoff.0)
+                .delay(restarts);
             let inner = self.clone();
             let shutdown = self.shutdown.clone();
             self.tasks.spawn(async move {
@@ -402,24 +405,5 @@ impl Inner {
             }
         }
         failures
-    }
-}
-
-/// `base * 2^restarts`, capped at `max`.
-pub(crate) fn backoff(base: Duration, max: Duration, restarts: u32) -> Duration {
-    base.saturating_mul(2u32.saturating_pow(restarts.min(31)))
-        .min(max)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        let s = Duration::from_secs;
-        assert_eq!(backoff(s(1), s(300), 0), s(1));
-        assert_eq!(backoff(s(1), s(300), 3), s(8));
-        assert_eq!(backoff(s(1), s(300), 40), s(300));
     }
 }

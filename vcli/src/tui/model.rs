@@ -3,7 +3,7 @@
 //! built in tests and snapshotted.
 
 use std::collections::VecDeque;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use crate::manager::{Event, PluginInfo, Violation};
 
@@ -394,16 +394,5 @@ impl Model {
     pub fn active_tab(&mut self) -> &mut Tab {
         let last = self.tabs.len() - 1;
         &mut self.tabs[self.active.min(last)]
-    }
-}
-
-/// `1h2m`, `3m4s`, `5s`: an uptime or an age, kubectl-style coarse.
-pub fn short_duration(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{}s", s / 60, s % 60),
-        3600..86400 => format!("{}h{}m", s / 3600, (s % 3600) / 60),
-        _ => format!("{}d{}h", s / 86400, (s % 86400) / 3600),
     }
 }

@@ -15,6 +15,8 @@ use crossterm::terminal::{
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use super::hosted::in_view_call;
 
@@ -131,8 +133,13 @@ pub fn init_logging() {
         .with_ansi(false);
     let _ = match directives {
         Some(d) => builder
-            .with_env_filter(tracing_subscriber::EnvFilter::new(d))
-            .try_init(),
-        None => builder.with_max_level(tracing::Level::INFO).try_init(),
+            .finish()
+            .with(crate::cli::log_targets(&d))
+            .try_init()
+            .is_ok(),
+        None => builder
+            .with_max_level(tracing::Level::INFO)
+            .try_init()
+            .is_ok(),
     };
 }

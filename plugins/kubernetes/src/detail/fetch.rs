@@ -12,7 +12,7 @@ use vcli_plugin_api::{NetworkService, PluginError};
 use super::{DetailTarget, Loadable, SharedDetail};
 use crate::client::{self, Conn};
 use crate::describe::describe_text;
-use crate::format::to_yaml;
+use vcli_plugin_api::print::to_yaml;
 use crate::get::get_one;
 use crate::resources::Kind;
 use crate::settings::ConnectOptions;
@@ -56,7 +56,7 @@ pub(crate) async fn texts(conn: &Conn, target: &DetailTarget, shared: &SharedDet
     };
     let yaml = get_one(conn, kind, namespace.as_deref(), &target.name)
         .await
-        .and_then(|object| to_yaml(&object));
+        .and_then(|object| Ok(to_yaml(&object)?));
     shared.update(|d| d.yaml = Loadable::from_result(yaml));
     let describe = describe_text(conn, kind, namespace.as_deref(), &target.name).await;
     shared.update(|d| d.describe = Loadable::from_result(describe));

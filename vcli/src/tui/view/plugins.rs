@@ -7,9 +7,10 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
+use vcli_plugin_api::print;
 use vcli_plugin_api::{HealthState, LifecycleState};
 
-use super::super::model::{PluginRow, PluginsPanel, short_duration};
+use super::super::model::{PluginRow, PluginsPanel};
 use super::super::theme::Theme;
 
 /// Draws the table, and the detail pane of the selected plugin when open.
@@ -48,11 +49,7 @@ pub fn draw(panel: &PluginsPanel, theme: &Theme, now: SystemTime, area: Rect, bu
             Cell::from(state_text(row)).style(state_style(row, theme)),
             Cell::from(row.info.health.state.to_string())
                 .style(health_style(row.info.health.state, theme)),
-            Cell::from(
-                row.info
-                    .uptime
-                    .map_or_else(|| "-".to_owned(), short_duration),
-            ),
+            Cell::from(row.info.uptime.map_or_else(|| "-".to_owned(), print::age)),
             Cell::from(row.info.restarts.to_string()),
             Cell::from(format!("{:.1}%", row.info.resources.cpu_share * 100.0)),
             Cell::from(
@@ -173,11 +170,7 @@ fn violations_text(row: &PluginRow, now: SystemTime) -> String {
         None => "0".to_owned(),
         Some(last) => {
             let age = now.duration_since(last.at).unwrap_or_default();
-            format!(
-                "{} (last {} ago)",
-                row.violations.len(),
-                short_duration(age)
-            )
+            format!("{} (last {} ago)", row.violations.len(), print::age(age))
         }
     }
 }
@@ -249,7 +242,7 @@ fn draw_detail(row: &PluginRow, theme: &Theme, now: SystemTime, area: Rect, buf:
         let age = now.duration_since(*at).unwrap_or_default();
         lines.push(Line::from(format!(
             "  {:>7} ago  {state}  {message}",
-            short_duration(age)
+            print::age(age)
         )));
     }
     lines.push(Line::from(Span::styled("violations", theme.heading)));
@@ -260,7 +253,7 @@ fn draw_detail(row: &PluginRow, theme: &Theme, now: SystemTime, area: Rect, buf:
         let age = now.duration_since(v.at).unwrap_or_default();
         lines.push(Line::from(format!(
             "  {:>7} ago  {}",
-            short_duration(age),
+            print::age(age),
             v.message
         )));
     }
