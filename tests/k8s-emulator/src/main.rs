@@ -19,6 +19,11 @@ struct Args {
     /// Where to write the kubeconfig (default: a file in the system temp directory).
     #[arg(long)]
     kubeconfig: Option<PathBuf>,
+    /// Clusters to serve: the first has the standard fixtures; each more one
+    /// (contexts `emulator-2`, `emulator-3`, ...) a small cluster of its own
+    /// on the next port (any free one with `--port 0`), all in one kubeconfig.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=8))]
+    contexts: u16,
 }
 
 #[tokio::main]
@@ -27,21 +32,40 @@ async fn main() -> std::io::Result<()> {
     let fixtures = Fixtures::standard().with_generated_pods(args.pods);
     let emulator =
         Emulator::start_on(fixtures, SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
+    let mut others = Vec::new();
+    for i in 2..=args.contexts {
+        let port = if args.port == 0 {
+            0
+        } else {
+            args.port.checked_add(i - 1).ok_or_else(|| {
+                std::io::Error::other("--port leaves no room for the other clusters")
+            })?
+        };
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let other = Emulator::start_on(Fixtures::second_cluster(), addr).await?;
+        others.push((format!("emulator-{i}"), other));
+    }
+    let named: Vec<(&str, &Emulator)> = others.iter().map(|(n, e)| (n.as_str(), e)).collect();
     let path = match args.kubeconfig {
-        Some(path) => {
-            emulator.write_kubeconfig_to(&path)?;
-            path
-        }
-        None => emulator.write_kubeconfig(&std::env::temp_dir())?,
+        Some(path) => path,
+        None => std::env::temp_dir().join(format!("kubeconfig-{}.yaml", emulator.addr().port())),
     };
+    emulator.write_kubeconfig_with_to(&path, &named)?;
     println!("Kubernetes API emulator listening on {}", emulator.url());
+    for (name, other) in &others {
+        println!("second cluster {name} listening on {}", other.url());
+    }
     println!("kubeconfig: {}", path.display());
     println!("try: kubectl --kubeconfig {} get pods -A", path.display());
+    let extra: String = others.iter().map(|(n, _)| format!(", {n}")).collect();
     println!(
-        "contexts: emulator (default), emulator-kube-system, bad-token (401), forbidden (403)"
+        "contexts: emulator (default), emulator-kube-system, bad-token (401), forbidden (403){extra}"
     );
     tokio::signal::ctrl_c().await?;
     println!("shutting down");
     emulator.shutdown().await;
+    for (_, other) in others {
+        other.shutdown().await;
+    }
     Ok(())
 }
