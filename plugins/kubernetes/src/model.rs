@@ -37,10 +37,57 @@ pub enum WatchState {
 /// The key of a row: context, namespace, name (the list's default order).
 type RowKey = (String, String, String);
 
-/// The rows of one kind, from every context shown.
+/// The rows of one kind, from every context shown, and how many have each
+/// STATUS (kept as rows come and go, so the header costs nothing per frame).
 #[derive(Debug, Clone, Default)]
 struct List {
     rows: BTreeMap<RowKey, Row>,
+    statuses: BTreeMap<String, usize>,
+}
+
+impl List {
+    fn insert(&mut self, kind: Kind, row: Row) {
+        if let Some(status) = status_of(kind, &row) {
+            *self.statuses.entry(status.to_owned()).or_default() += 1;
+        }
+        let key = (row.context.clone(), row.namespace.clone(), row.name.clone());
+        if let Some(old) = self.rows.insert(key, row) {
+            self.uncount(kind, &old);
+        }
+    }
+
+    fn remove(&mut self, kind: Kind, key: &RowKey) {
+        if let Some(old) = self.rows.remove(key) {
+            self.uncount(kind, &old);
+        }
+    }
+
+    fn uncount(&mut self, kind: Kind, row: &Row) {
+        if let Some(status) = status_of(kind, row)
+            && let Some(n) = self.statuses.get_mut(status)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.statuses.remove(status);
+            }
+        }
+    }
+
+    /// Keeps the rows `keep` says, counting again.
+    fn retain(&mut self, kind: Kind, keep: impl Fn(&RowKey) -> bool) {
+        self.rows.retain(|k, _| keep(k));
+        self.statuses.clear();
+        for row in self.rows.values() {
+            if let Some(status) = status_of(kind, row) {
+                *self.statuses.entry(status.to_owned()).or_default() += 1;
+            }
+        }
+    }
+}
+
+/// A row's STATUS, for kinds that have the column.
+fn status_of(kind: Kind, row: &Row) -> Option<&str> {
+    row.text_of(kind.columns(), "STATUS")
 }
 
 /// What the view asks of the watches.
@@ -92,32 +139,30 @@ impl KubeModel {
 
     /// Adds or replaces a row of `kind`.
     pub fn upsert(&mut self, kind: Kind, row: Row) {
-        let key = (row.context.clone(), row.namespace.clone(), row.name.clone());
-        self.lists.entry(kind).or_default().rows.insert(key, row);
+        self.lists.entry(kind).or_default().insert(kind, row);
     }
 
     /// Removes a row of `kind`.
     pub fn remove(&mut self, kind: Kind, context: &str, namespace: &str, name: &str) {
         if let Some(list) = self.lists.get_mut(&kind) {
-            list.rows
-                .remove(&(context.to_owned(), namespace.to_owned(), name.to_owned()));
+            let key = (context.to_owned(), namespace.to_owned(), name.to_owned());
+            list.remove(kind, &key);
         }
     }
 
     /// Replaces the rows of `kind` from `context` (after a full re-list).
     pub fn replace(&mut self, kind: Kind, context: &str, rows: Vec<Row>) {
         let list = self.lists.entry(kind).or_default();
-        list.rows.retain(|(c, _, _), _| c != context);
+        list.retain(kind, |(c, _, _)| c != context);
         for row in rows {
-            let key = (row.context.clone(), row.namespace.clone(), row.name.clone());
-            list.rows.insert(key, row);
+            list.insert(kind, row);
         }
     }
 
     /// Forgets every row and watch of `context` (no longer shown).
     pub fn forget_context(&mut self, context: &str) {
-        for list in self.lists.values_mut() {
-            list.rows.retain(|(c, _, _), _| c != context);
+        for (kind, list) in &mut self.lists {
+            list.retain(*kind, |(c, _, _)| c != context);
         }
         self.watches.retain(|(_, c), _| c != context);
     }
@@ -133,6 +178,14 @@ impl KubeModel {
             .get(&kind)
             .into_iter()
             .flat_map(|l| l.rows.values())
+    }
+
+    /// How many rows of `kind` have each STATUS (empty for kinds without the column).
+    pub fn status_counts(&self, kind: Kind) -> impl Iterator<Item = (&str, usize)> {
+        self.lists
+            .get(&kind)
+            .into_iter()
+            .flat_map(|l| l.statuses.iter().map(|(s, n)| (s.as_str(), *n)))
     }
 
     /// How many rows `kind` has.
@@ -193,9 +246,9 @@ impl SharedModel {
         let _ = self.redraw.set(redraw);
     }
 
-    /// Connects the model to the running watches, which take its requests
-    /// (a restarted plugin connects its new watches).
-    pub(crate) fn serve(&self, requests: UnboundedSender<Request>) {
+    /// Connects the model to whoever takes its requests: the running
+    /// watches (a restarted plugin connects its new ones), or a test.
+    pub fn serve(&self, requests: UnboundedSender<Request>) {
         *self.requests.lock().unwrap_or_else(PoisonError::into_inner) = Some(requests);
     }
 

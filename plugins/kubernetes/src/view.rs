@@ -27,6 +27,7 @@ pub use draw::{TABLE_TOP, render};
 pub use filter::RowFilter;
 pub use pickers::{Choice, Picker};
 pub use sort::{Sort, ordered};
+use sort::{matching, window};
 
 /// What the user did to the view: the kind shown, selection, scroll,
 /// filter, sorts and an open picker.
@@ -129,8 +130,9 @@ impl KubeView {
             return None;
         }
         let model = self.model.lock();
-        let rows = ordered(&model, kind, &self.state.filter, self.state.sort());
-        let row = rows.get(self.state.selected)?;
+        let s = &self.state;
+        let (rows, _) = window(&model, kind, &s.filter, s.sort(), s.selected, 1);
+        let row = rows.first()?;
         let mut resource =
             ResourceRef::new(kind.api_kind(), row.name.clone()).in_namespace(row.namespace.clone());
         for (k, v) in &row.labels {
@@ -204,14 +206,15 @@ impl KubeView {
         match choice {
             Choice::Stay => return,
             Choice::Cancel => {}
+            // The watches change the model's scope and its rows together,
+            // so the rows shown always belong to the namespace and contexts
+            // shown.
             Choice::Namespace(namespace) => {
-                self.model.update().namespace.clone_from(&namespace);
                 self.model.request(Request::Namespace(namespace));
                 self.state.selected = 0;
                 self.state.offset = 0;
             }
             Choice::Contexts(contexts) => {
-                self.model.update().contexts.clone_from(&contexts);
                 self.model.request(Request::Contexts(contexts));
                 self.state.selected = 0;
                 self.state.offset = 0;
@@ -229,7 +232,7 @@ impl KubeView {
         let kind = self.state.kind;
         let count = {
             let model = self.model.lock();
-            ordered(&model, kind, &self.state.filter, self.state.sort()).len()
+            matching(&model, kind, &self.state.filter)
         };
         let s = &mut self.state;
         let last = count.saturating_sub(1);

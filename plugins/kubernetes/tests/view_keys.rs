@@ -9,7 +9,9 @@ use jiff::{SignedDuration, Timestamp};
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 use vcli_plugin_api::{Intent, Key, KeyOutcome, KeyPress, ResourceRef, View, ViewEvent};
-use vcli_plugin_kubernetes::{Cell, Kind, KubeModel, KubeView, Row, SharedModel, Sort, ordered};
+use vcli_plugin_kubernetes::{
+    Cell, Kind, KubeModel, KubeView, Request, Row, SharedModel, Sort, ordered,
+};
 
 fn pod(ns: &str, name: &str, status: &str, restarts: i64, age_secs: i64, app: &str) -> Row {
     let now: Timestamp = "2024-05-01T12:00:00Z".parse().unwrap();
@@ -78,10 +80,17 @@ fn names(view: &KubeView, model: &SharedModel) -> Vec<String> {
 
 #[test]
 fn number_keys_and_palette_entries_switch_kinds() {
-    let (mut view, _) = view();
+    let (mut view, model) = view();
+    let (tx, mut requests) = tokio::sync::mpsc::unbounded_channel();
+    model.serve(tx);
     assert_eq!(view.state().kind, Kind::Pods);
     press(&mut view, Key::Char('2'));
     assert_eq!(view.state().kind, Kind::Deployments);
+    assert_eq!(
+        requests.try_recv(),
+        Ok(Request::Watch(Kind::Deployments)),
+        "a kind shown is watched"
+    );
     press(&mut view, Key::Char('0'));
     assert_eq!(view.state().kind, Kind::Events);
     let entries = view.palette_entries();
@@ -169,7 +178,14 @@ fn the_filter_line_filters_and_a_bad_selector_keeps_the_rows() {
 #[test]
 fn pickers_choose_the_namespace_and_the_contexts() {
     let (mut view, model) = view();
+    let (tx, mut requests) = tokio::sync::mpsc::unbounded_channel();
+    model.serve(tx);
     press(&mut view, Key::Char('n'));
+    assert_eq!(
+        requests.try_recv(),
+        Ok(Request::Watch(Kind::Namespaces)),
+        "the picker lists namespaces from their watch"
+    );
     assert!(view.state().picker.is_some());
     assert!(view.key_hints().iter().any(|h| h.action == "check"));
     // (all namespaces), default, shop.
@@ -177,21 +193,25 @@ fn pickers_choose_the_namespace_and_the_contexts() {
     press(&mut view, Key::Down);
     press(&mut view, Key::Enter);
     assert!(view.state().picker.is_none());
-    assert_eq!(model.lock().namespace.as_deref(), Some("shop"));
-    assert_eq!(names(&view, &model), ["cart-0"]);
+    assert_eq!(
+        requests.try_recv(),
+        Ok(Request::Namespace(Some("shop".into())))
+    );
     press(&mut view, Key::Char('c'));
     press(&mut view, Key::Down);
     press(&mut view, Key::Char(' '));
     press(&mut view, Key::Enter);
-    assert_eq!(model.lock().contexts, ["emulator", "emulator-2"]);
+    assert_eq!(
+        requests.try_recv(),
+        Ok(Request::Contexts(vec![
+            "emulator".into(),
+            "emulator-2".into()
+        ]))
+    );
     press(&mut view, Key::Char('c'));
     press(&mut view, Key::Esc);
     assert!(view.state().picker.is_none());
-    assert_eq!(
-        model.lock().contexts,
-        ["emulator", "emulator-2"],
-        "Esc changes nothing"
-    );
+    assert!(requests.try_recv().is_err(), "Esc changes nothing");
     // The pickers draw on screens too small for them without panicking.
     press(&mut view, Key::Char('n'));
     for (w, h) in [(3, 2), (10, 5), (80, 24)] {

@@ -13,7 +13,7 @@ use crate::row::Row;
 
 use super::ViewState;
 use super::pickers;
-use super::sort::ordered;
+use super::sort::window;
 
 /// Rows above the table: title, counts, message line, column header.
 pub const TABLE_TOP: u16 = 4;
@@ -39,10 +39,18 @@ pub fn render(model: &KubeModel, state: &ViewState, area: Rect, buf: &mut Buffer
     if area.width == 0 || area.height == 0 {
         return;
     }
-    let kind = state.kind;
-    let rows = ordered(model, kind, &state.filter, state.sort());
-    header(model, state, rows.len(), area, buf);
-    table(model, state, &rows, area, buf);
+    let height = usize::from(area.height.saturating_sub(TABLE_TOP));
+    let offset = state.effective_offset(height);
+    let (rows, total) = window(
+        model,
+        state.kind,
+        &state.filter,
+        state.sort(),
+        offset,
+        height,
+    );
+    header(model, state, total, area, buf);
+    table(model, state, &rows, total, area, buf);
     if let Some(picker) = &state.picker {
         pickers::render(model, picker, area, buf);
     }
@@ -114,17 +122,8 @@ fn header(model: &KubeModel, state: &ViewState, matching: usize, area: Rect, buf
 
     let total = model.count(kind);
     let mut counts = format!(" {} {total}", kind.title());
-    let columns = kind.columns();
-    if columns.iter().any(|c| c.title == "STATUS") {
-        let mut by_status = std::collections::BTreeMap::<&str, usize>::new();
-        for row in model.rows(kind) {
-            if let Some(s) = row.text_of(columns, "STATUS") {
-                *by_status.entry(s).or_default() += 1;
-            }
-        }
-        for (s, n) in by_status {
-            counts.push_str(&format!(" · {s} {n}"));
-        }
+    for (status, n) in model.status_counts(kind) {
+        counts.push_str(&format!(" · {status} {n}"));
     }
     put(buf, area, 0, 1, &counts, Style::default());
 
@@ -199,14 +198,20 @@ fn titles(model: &KubeModel, kind: Kind) -> (Vec<&'static str>, bool, bool) {
     (titles, with_context, with_namespace)
 }
 
-fn table(model: &KubeModel, state: &ViewState, rows: &[&Row], area: Rect, buf: &mut Buffer) {
+fn table(
+    model: &KubeModel,
+    state: &ViewState,
+    rows: &[&Row],
+    total: usize,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let kind = state.kind;
     let (titles, with_context, with_namespace) = titles(model, kind);
     let extra = usize::from(with_context) + usize::from(with_namespace);
-    let height = usize::from(area.height.saturating_sub(TABLE_TOP));
-    let offset = state.effective_offset(height);
-    let visible = rows.iter().skip(offset).take(height);
-    let cells: Vec<(usize, Vec<String>)> = visible
+    let offset = state.effective_offset(usize::from(area.height.saturating_sub(TABLE_TOP)));
+    let cells: Vec<(usize, Vec<String>)> = rows
+        .iter()
         .map(|row| {
             let mut cells = Vec::with_capacity(titles.len());
             if with_context {
@@ -226,8 +231,9 @@ fn table(model: &KubeModel, state: &ViewState, rows: &[&Row], area: Rect, buf: &
         .collect();
 
     // Widths from the header and the visible rows, three spaces apart as
-    // kubectl prints them; the widest columns give way on a narrow screen.
-    let mut widths: Vec<usize> = titles.iter().map(|t| t.chars().count() + 1).collect();
+    // kubectl prints them, two when that does not fit; then the widest
+    // columns give way on a narrow screen.
+    let mut widths: Vec<usize> = titles.iter().map(|t| t.chars().count()).collect();
     if let Some(sort) = state.sort() {
         widths[sort.column + extra] += 1;
     }
@@ -236,7 +242,14 @@ fn table(model: &KubeModel, state: &ViewState, rows: &[&Row], area: Rect, buf: &
             *w = (*w).max(cell.chars().count());
         }
     }
-    let room = usize::from(area.width).saturating_sub(1 + 3 * titles.len().saturating_sub(1));
+    let gaps = titles.len().saturating_sub(1);
+    let width = usize::from(area.width).saturating_sub(1);
+    let gap = if widths.iter().sum::<usize>() + 3 * gaps <= width {
+        3
+    } else {
+        2
+    };
+    let room = width.saturating_sub(gap * gaps);
     while widths.iter().sum::<usize>() > room {
         let Some(widest) = widths.iter_mut().max() else {
             break;
@@ -258,11 +271,15 @@ fn table(model: &KubeModel, state: &ViewState, rows: &[&Row], area: Rect, buf: &
             _ => (*t).to_owned(),
         })
         .collect();
+    let layout = Layout {
+        widths: &widths,
+        gap,
+    };
     draw_row(
         buf,
         area,
         TABLE_TOP - 1,
-        &widths,
+        &layout,
         &header,
         header_style,
         &|_| None,
@@ -289,9 +306,9 @@ fn table(model: &KubeModel, state: &ViewState, rows: &[&Row], area: Rect, buf: &
                 None
             }
         };
-        draw_row(buf, area, y, &widths, row, style, &tint);
+        draw_row(buf, area, y, &layout, row, style, &tint);
     }
-    if rows.is_empty() && area.height > TABLE_TOP {
+    if total == 0 && area.height > TABLE_TOP {
         let text = if model.count(kind) == 0 {
             format!(" no {}", kind.plural())
         } else {
@@ -308,11 +325,17 @@ fn table(model: &KubeModel, state: &ViewState, rows: &[&Row], area: Rect, buf: &
     }
 }
 
+/// The columns' widths and the spaces between them.
+struct Layout<'a> {
+    widths: &'a [usize],
+    gap: usize,
+}
+
 fn draw_row(
     buf: &mut Buffer,
     area: Rect,
     y: u16,
-    widths: &[usize],
+    layout: &Layout<'_>,
     cells: &[String],
     style: Style,
     tint: &dyn Fn(usize) -> Option<Color>,
@@ -322,14 +345,21 @@ fn draw_row(
     }
     buf.set_style(Rect::new(area.x, area.y + y, area.width, 1), style);
     let mut x = 1u16;
-    for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+    for (i, (cell, width)) in cells.iter().zip(layout.widths).enumerate() {
         if x >= area.width {
             break;
         }
         let room = usize::from(area.width - x).min(*width);
         let cell_style = tint(i).map_or(style, |c| style.fg(c));
-        buf.set_stringn(area.x + x, area.y + y, cell, room, cell_style);
-        x = x.saturating_add(u16::try_from(width + 3).unwrap_or(u16::MAX));
+        // A cut cell ends in an ellipsis, so a cut name is not taken for
+        // a whole one.
+        if room > 1 && cell.chars().count() > room {
+            let cut: String = cell.chars().take(room - 1).chain(['…']).collect();
+            buf.set_stringn(area.x + x, area.y + y, &cut, room, cell_style);
+        } else {
+            buf.set_stringn(area.x + x, area.y + y, cell, room, cell_style);
+        }
+        x = x.saturating_add(u16::try_from(width + layout.gap).unwrap_or(u16::MAX));
     }
 }
 

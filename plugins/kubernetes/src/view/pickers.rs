@@ -180,7 +180,7 @@ pub(crate) fn render(model: &KubeModel, picker: &Picker, area: Rect, buf: &mut B
         };
         let text = format!(
             "│ {mark}{line:<pad$}│",
-            pad = w.saturating_sub(4 + mark.chars().count())
+            pad = w.saturating_sub(3 + mark.chars().count())
         );
         let mut style = Style::default();
         if let Picker::Context { .. } = picker

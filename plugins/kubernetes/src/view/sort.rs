@@ -71,26 +71,17 @@ impl Sort {
     }
 }
 
-/// Rows of `kind` that the filter keeps, in the view's order, among the
-/// contexts and namespace shown. Every row is looked at once and the
-/// matches sorted (stable, so ties keep their context/namespace/name
-/// order); 10,000 rows take well under a frame (see `benches/view.rs`).
+/// Rows of `kind` that the filter keeps, in the view's order. Every row
+/// is looked at once and the matches sorted (stable, so ties keep their
+/// context/namespace/name order); 10,000 rows take well under a frame (see
+/// `benches/view.rs`).
 pub fn ordered<'m>(
     model: &'m KubeModel,
     kind: Kind,
     filter: &RowFilter,
     sort: Option<Sort>,
 ) -> Vec<&'m Row> {
-    let shown = |r: &&Row| {
-        (model.contexts.len() < 2 || model.contexts.contains(&r.context))
-            && (!kind.namespaced()
-                || model
-                    .namespace
-                    .as_deref()
-                    .is_none_or(|ns| ns == r.namespace))
-            && filter.keeps(r)
-    };
-    let mut rows: Vec<&Row> = model.rows(kind).filter(shown).collect();
+    let mut rows: Vec<&Row> = model.rows(kind).filter(|r| filter.keeps(r)).collect();
     if let Some(sort) = sort {
         rows.sort_by(|a, b| {
             let order = match (a.cell(sort.column), b.cell(sort.column)) {
@@ -105,6 +96,35 @@ pub fn ordered<'m>(
         });
     }
     rows
+}
+
+/// The rows at `offset..offset + height` of [`ordered`], and how many
+/// there are in all. Without a filter or a sort, only the rows skipped
+/// and shown are looked at.
+pub(crate) fn window<'m>(
+    model: &'m KubeModel,
+    kind: Kind,
+    filter: &RowFilter,
+    sort: Option<Sort>,
+    offset: usize,
+    height: usize,
+) -> (Vec<&'m Row>, usize) {
+    if filter.is_all() && sort.is_none() {
+        let rows = model.rows(kind).skip(offset).take(height).collect();
+        return (rows, model.count(kind));
+    }
+    let rows = ordered(model, kind, filter, sort);
+    let total = rows.len();
+    (rows.into_iter().skip(offset).take(height).collect(), total)
+}
+
+/// How many rows of `kind` the filter keeps.
+pub(crate) fn matching(model: &KubeModel, kind: Kind, filter: &RowFilter) -> usize {
+    if filter.is_all() {
+        model.count(kind)
+    } else {
+        model.rows(kind).filter(|r| filter.keeps(r)).count()
+    }
 }
 
 #[cfg(test)]
