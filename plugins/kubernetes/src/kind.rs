@@ -70,7 +70,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Every kind, in the order the number keys select them (1 = pods).
+    /// Every kind, in the order `[` and `]` step through them.
     pub const ALL: [Kind; 10] = [
         Kind::Pods,
         Kind::Deployments,

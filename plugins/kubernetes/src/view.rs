@@ -1,5 +1,5 @@
 //! The TUI view: lists of pods, deployments and eight more kinds, like
-//! k9s. Number keys and the palette (`:deploy`, `:svc`) switch kinds, the
+//! k9s. `[` `]` and the palette (`:deploy`, `:svc`) switch kinds, the
 //! host's `/` line filters (text, or `-l` and a label selector), Shift and
 //! a column's letter sorts, `n` and `c` pick the namespace and contexts.
 //!
@@ -244,9 +244,12 @@ impl KubeView {
             Key::PageUp => s.selected = s.selected.saturating_sub(page),
             Key::Home => s.selected = 0,
             Key::End => s.selected = last,
-            Key::Char(c @ '0'..='9') => {
-                let i = (c as usize + 10 - '1' as usize) % 10;
-                self.show(Kind::ALL[i]);
+            // Digits stay the host's (they switch tabs); brackets step
+            // through the kinds, the palette jumps to one.
+            Key::Char(c @ ('[' | ']')) => {
+                let at = Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+                let step = if c == ']' { 1 } else { Kind::ALL.len() - 1 };
+                self.show(Kind::ALL[(at + step) % Kind::ALL.len()]);
             }
             Key::Char('<') => {
                 s.sorts.insert(kind, Sort::moved(s.sort(), kind, -1));
@@ -324,7 +327,7 @@ impl View for KubeView {
         }
         vec![
             KeyHint::new("j/k ↑↓", "select"),
-            KeyHint::new("1-0 :pods", "kind"),
+            KeyHint::new("[ ] :deploy", "kind"),
             KeyHint::new("/ -l", "filter"),
             KeyHint::new("Shift+letter < >", "sort"),
             KeyHint::new("r", "reverse"),

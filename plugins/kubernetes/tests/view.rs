@@ -58,12 +58,15 @@ async fn fill(m: &mut KubeModel, context: &str, fixtures: Fixtures) {
     emulator.shutdown().await;
 }
 
+/// Adds the rows as a watch of the model's namespace (or all) lists them.
 fn add<K: Listed>(m: &mut KubeModel, context: &str, objects: Vec<K>) {
-    m.replace(
-        K::KIND,
-        context,
-        objects.iter().map(|o| row_of(o, context)).collect(),
-    );
+    let scope = m.namespace.clone();
+    let rows = objects
+        .iter()
+        .map(|o| row_of(o, context))
+        .filter(|r| !K::KIND.namespaced() || scope.as_ref().is_none_or(|ns| *ns == r.namespace))
+        .collect();
+    m.replace(K::KIND, context, rows);
     m.set_watch(K::KIND, context, WatchState::Live);
 }
 

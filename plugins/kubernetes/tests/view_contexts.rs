@@ -140,7 +140,7 @@ async fn two_contexts_make_one_list_with_a_context_column() {
 
     // Deployments are watched from the moment they are first shown, in both.
     assert_eq!(model.lock().count(Kind::Deployments), 0);
-    view.handle_event(&ViewEvent::Key(KeyPress::plain(Key::Char('2'))));
+    view.handle_event(&ViewEvent::Key(KeyPress::plain(Key::Char(']'))));
     until(&model, &changed, "the deployments", |m| {
         m.count(Kind::Deployments) > 0
             && m.watch(Kind::Deployments, "emulator-2") == Some(&WatchState::Live)

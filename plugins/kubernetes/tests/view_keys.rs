@@ -79,20 +79,26 @@ fn names(view: &KubeView, model: &SharedModel) -> Vec<String> {
 }
 
 #[test]
-fn number_keys_and_palette_entries_switch_kinds() {
+fn brackets_and_palette_entries_switch_kinds_and_digits_stay_the_hosts() {
     let (mut view, model) = view();
     let (tx, mut requests) = tokio::sync::mpsc::unbounded_channel();
     model.serve(tx);
     assert_eq!(view.state().kind, Kind::Pods);
-    press(&mut view, Key::Char('2'));
+    press(&mut view, Key::Char(']'));
     assert_eq!(view.state().kind, Kind::Deployments);
     assert_eq!(
         requests.try_recv(),
         Ok(Request::Watch(Kind::Deployments)),
         "a kind shown is watched"
     );
-    press(&mut view, Key::Char('0'));
-    assert_eq!(view.state().kind, Kind::Events);
+    press(&mut view, Key::Char('['));
+    press(&mut view, Key::Char('['));
+    assert_eq!(view.state().kind, Kind::Events, "round from the first");
+    assert_eq!(
+        press(&mut view, Key::Char('2')),
+        KeyOutcome::Ignored,
+        "digits switch the host's tabs"
+    );
     let entries = view.palette_entries();
     assert_eq!(entries.len(), 10);
     for word in [
@@ -229,18 +235,18 @@ fn selections_name_pods_and_deployments_and_reveal_finds_a_pod() {
         .in_namespace("default")
         .label("app", "api");
     assert_eq!(intents, [Intent::Selected(expected)]);
-    press(&mut view, Key::Char('2'));
+    press(&mut view, Key::Char(']'));
     assert_eq!(
         view.take_intents(),
         [Intent::Selected(
             ResourceRef::new("Deployment", "api").in_namespace("default")
         )]
     );
-    press(&mut view, Key::Char('7'));
+    press(&mut view, Key::Char(']'));
     assert_eq!(
         view.take_intents(),
         [Intent::Cleared],
-        "services name nothing"
+        "replicasets name nothing"
     );
     let cart = ResourceRef::new("Pod", "cart-0").in_namespace("shop");
     assert_eq!(

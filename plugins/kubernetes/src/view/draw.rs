@@ -81,7 +81,7 @@ pub(crate) fn watch_text(state: Option<&WatchState>) -> (String, Color) {
             attempt, retry_in, ..
         }) => (
             format!(
-                "↻ reconnecting (attempt {attempt}, next in {}s)",
+                "↻ reconnecting (attempt {attempt}, backoff {}s)",
                 retry_in.as_secs()
             ),
             Color::Red,
