@@ -152,6 +152,23 @@ async fn two_contexts_make_one_list_with_a_context_column() {
         "{text}"
     );
 
+    // Commands offered for a row of the second context reach that context.
+    let api = vcli_plugin_api::ResourceRef::new("Deployment", "api")
+        .in_namespace("default")
+        .in_scope("emulator-2");
+    let lines: Vec<String> = plugin
+        .commands_for(&api)
+        .into_iter()
+        .map(|c| c.line)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "k8s describe deployment api -n default --context emulator-2",
+            "k8s get deployment api -n default -o yaml --context emulator-2"
+        ]
+    );
+
     // A change in the second cluster arrives through its watch.
     c.second
         .state()

@@ -234,8 +234,10 @@ fn table(
     // kubectl prints them, two when that does not fit; then the widest
     // columns give way on a narrow screen.
     let mut widths: Vec<usize> = titles.iter().map(|t| t.chars().count()).collect();
-    if let Some(sort) = state.sort() {
-        widths[sort.column + extra] += 1;
+    // Room for the sort arrow; a sort naming no column (a state built by
+    // hand) marks nothing.
+    if let Some(w) = state.sort().and_then(|s| widths.get_mut(s.column + extra)) {
+        *w += 1;
     }
     for (_, row) in &cells {
         for (w, cell) in widths.iter_mut().zip(row) {
