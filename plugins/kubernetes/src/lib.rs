@@ -43,7 +43,6 @@ mod quantity;
 mod resources;
 mod ring;
 mod row;
-mod selector;
 mod settings;
 mod sort;
 mod table;
@@ -55,9 +54,10 @@ pub use kind::{Column, Kind, SortAs};
 pub use model::{KubeModel, Request, SharedModel, WatchState};
 pub use printers::{PodSummary, human_duration, pod_summary};
 pub use row::{Cell, Listed, Row, row_of};
-pub use selector::Selector;
 pub use settings::Settings;
-pub use view::{Choice, KubeView, Picker, RowFilter, Sort, TABLE_TOP, ViewState, ordered, render};
+pub use view::{
+    Choice, KubeView, Picker, RowFilter, Selector, Sort, TABLE_TOP, ViewState, ordered, render,
+};
 
 /// The plugin: `vcli k8s ...` and the Kubernetes tab of the TUI.
 #[derive(Debug)]

@@ -24,7 +24,7 @@ mod pickers;
 mod sort;
 
 pub use draw::{TABLE_TOP, render};
-pub use filter::RowFilter;
+pub use filter::{RowFilter, Selector};
 pub use pickers::{Choice, Picker};
 pub use sort::{Sort, ordered};
 use sort::{matching, window};
