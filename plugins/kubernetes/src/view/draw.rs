@@ -77,15 +77,9 @@ pub(crate) fn watch_text(state: Option<&WatchState>) -> (String, Color) {
     match state {
         None | Some(WatchState::Connecting) => ("○ connecting".to_owned(), Color::Yellow),
         Some(WatchState::Live) => ("● live".to_owned(), Color::Green),
-        Some(WatchState::Reconnecting {
-            attempt, retry_in, ..
-        }) => (
-            format!(
-                "↻ reconnecting (attempt {attempt}, backoff {}s)",
-                retry_in.as_secs()
-            ),
-            Color::Red,
-        ),
+        // The attempt, the backoff and the error go on the message line,
+        // where there is room for them.
+        Some(WatchState::Reconnecting { .. }) => ("↻ reconnecting".to_owned(), Color::Red),
         Some(WatchState::Ended(_)) => ("✗ ended".to_owned(), Color::Red),
     }
 }
@@ -98,13 +92,32 @@ fn header(model: &KubeModel, state: &ViewState, matching: usize, area: Rect, buf
     } else {
         "(cluster)"
     };
-    let title = format!(" Kubernetes │ {} │ namespace: {namespace} │", kind.title());
+    // The tab bar already says Kubernetes; the line goes to the kind and contexts.
+    let title = format!(" {} │ namespace: {namespace} │", kind.title());
     let mut x = put(buf, area, 0, 0, &title, bold);
-    for (i, context) in model.contexts.iter().enumerate() {
-        let version = model
-            .server_versions
-            .get(context)
-            .map_or(String::new(), |v| format!(" {v}"));
+    let states: Vec<(String, Color)> = model
+        .contexts
+        .iter()
+        .map(|c| watch_text(model.watch(kind, c)))
+        .collect();
+    // Server versions are the first thing to go on a narrow screen, so
+    // every context's state stays in sight.
+    let wide: usize = title.chars().count()
+        + model
+            .contexts
+            .iter()
+            .zip(&states)
+            .map(|(c, (s, _))| {
+                let version = model.server_versions.get(c).map_or(0, |v| v.len() + 1);
+                c.chars().count() + version + s.chars().count() + 4
+            })
+            .sum::<usize>();
+    let versions = wide <= usize::from(area.width);
+    for (i, (context, (text, color))) in model.contexts.iter().zip(&states).enumerate() {
+        let version = match model.server_versions.get(context) {
+            Some(v) if versions => format!(" {v}"),
+            _ => String::new(),
+        };
         x = put(
             buf,
             area,
@@ -115,8 +128,7 @@ fn header(model: &KubeModel, state: &ViewState, matching: usize, area: Rect, buf
                 .fg(context_color(i))
                 .add_modifier(Modifier::BOLD),
         );
-        let (text, color) = watch_text(model.watch(kind, context));
-        x = put(buf, area, x, 0, &text, Style::default().fg(color));
+        x = put(buf, area, x, 0, text, Style::default().fg(*color));
         x = put(buf, area, x, 0, " │", Style::default());
     }
 
@@ -176,7 +188,17 @@ fn problem(model: &KubeModel, kind: Kind) -> Option<(&str, String)> {
         .contexts
         .iter()
         .find_map(|c| match model.watch(kind, c)? {
-            WatchState::Reconnecting { error, .. } => Some((c.as_str(), error.clone())),
+            WatchState::Reconnecting {
+                attempt,
+                retry_in,
+                error,
+            } => Some((
+                c.as_str(),
+                format!(
+                    "attempt {attempt} failed, retrying in {}s: {error}",
+                    retry_in.as_secs()
+                ),
+            )),
             WatchState::Ended(reason) => Some((c.as_str(), format!("watch ended: {reason}"))),
             _ => None,
         })
