@@ -211,6 +211,48 @@ async fn a_context_that_cannot_connect_ends_and_the_other_stays_live() {
     c.cancel.cancel();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_context_that_cannot_be_used_ends_with_the_reason() {
+    let c = clusters().await;
+    // A context whose cluster the kubeconfig does not have: no client can
+    // be built for it, and retrying would not change that.
+    let path = c.dir.path().join("kubeconfig");
+    let yaml = std::fs::read_to_string(&path).unwrap().replacen(
+        "contexts:\n",
+        "contexts:\n- name: broken\n  context:\n    cluster: nowhere\n    user: emulator-admin\n",
+        1,
+    );
+    std::fs::write(&path, yaml).unwrap();
+    let plugin = plugin(&c, "contexts = [\"emulator\", \"broken\"]")
+        .await
+        .unwrap();
+    let model = plugin.model();
+    let changed = Arc::new(Notify::new());
+    let notify = changed.clone();
+    model.attach(Redraw::new(move || notify.notify_one()));
+    plugin.start().await.unwrap();
+    until(&model, &changed, "the broken context ended", |m| {
+        m.watch(Kind::Pods, "emulator") == Some(&WatchState::Live)
+            && matches!(m.watch(Kind::Pods, "broken"), Some(WatchState::Ended(_)))
+    })
+    .await;
+    let Some(WatchState::Ended(reason)) = model.lock().watch(Kind::Pods, "broken").cloned() else {
+        unreachable!("checked above");
+    };
+    assert!(reason.contains("nowhere"), "{reason}");
+    // Kinds shown later end at once too, with the same reason.
+    model.request(vcli_plugin_kubernetes::Request::Watch(Kind::Services));
+    until(&model, &changed, "services ended too", |m| {
+        m.watch(Kind::Services, "broken") == Some(&WatchState::Ended(reason.clone()))
+    })
+    .await;
+    let mut view = plugin.view().unwrap();
+    let text = screen(view.as_mut(), 120, 10);
+    assert!(text.contains("broken ✗ ended"), "{text}");
+    assert!(text.contains("broken: watch ended: "), "{text}");
+    c.cancel.cancel();
+}
+
 #[tokio::test]
 async fn unknown_contexts_are_a_configuration_error_naming_the_key() {
     let c = clusters().await;
