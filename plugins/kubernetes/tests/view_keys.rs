@@ -214,6 +214,18 @@ fn pickers_choose_the_namespace_and_the_contexts() {
             "emulator-2".into()
         ]))
     );
+    // Checking a context listed before the shown one keeps the shown one first.
+    model.lock().contexts = vec!["emulator-2".into()];
+    press(&mut view, Key::Char('c'));
+    press(&mut view, Key::Char(' '));
+    press(&mut view, Key::Enter);
+    assert_eq!(
+        requests.try_recv(),
+        Ok(Request::Contexts(vec![
+            "emulator-2".into(),
+            "emulator".into()
+        ]))
+    );
     press(&mut view, Key::Char('c'));
     press(&mut view, Key::Esc);
     assert!(view.state().picker.is_none());

@@ -95,13 +95,13 @@ impl Picker {
                     checked.insert(name.clone());
                 }
             }
-            Key::Enter => return self.choose(&lines),
+            Key::Enter => return self.choose(&lines, &model.contexts),
             _ => {}
         }
         Choice::Stay
     }
 
-    fn choose(&self, lines: &[String]) -> Choice {
+    fn choose(&self, lines: &[String], shown: &[String]) -> Choice {
         match self {
             Picker::Namespace { selected: 0 } => Choice::Namespace(None),
             Picker::Namespace { selected } => lines
@@ -110,14 +110,16 @@ impl Picker {
             Picker::Context { selected, checked } => {
                 // Enter with nothing checked shows the highlighted context
                 // alone, so one key switches context as in k9s.
+                // Contexts shown before keep their place (and colour);
+                // new ones follow in the kubeconfig's order.
                 let chosen: Vec<String> = if checked.is_empty() {
                     lines.get(*selected).cloned().into_iter().collect()
                 } else {
-                    lines
+                    let kept = shown.iter().filter(|c| checked.contains(*c));
+                    let added = lines
                         .iter()
-                        .filter(|l| checked.contains(*l))
-                        .cloned()
-                        .collect()
+                        .filter(|l| checked.contains(*l) && !shown.contains(l));
+                    kept.chain(added).cloned().collect()
                 };
                 if chosen.is_empty() {
                     Choice::Cancel
