@@ -274,15 +274,7 @@ fn table(
         2
     };
     let room = width.saturating_sub(gap * gaps);
-    while widths.iter().sum::<usize>() > room {
-        let Some(widest) = widths.iter_mut().max() else {
-            break;
-        };
-        if *widest <= 4 {
-            break;
-        }
-        *widest -= 1;
-    }
+    shrink(&mut widths, titles.iter().position(|t| *t == "NAME"), room);
 
     let header_style = Style::default().add_modifier(Modifier::BOLD | Modifier::REVERSED);
     let header: Vec<String> = titles
@@ -346,6 +338,28 @@ fn table(
             &text,
             Style::default().fg(Color::DarkGray),
         );
+    }
+}
+
+/// Narrows `widths` until they fit in `room`: the widest of the other
+/// columns first, down to 8 cells, then NAME too (the column an operator
+/// reads first), no column below 4.
+fn shrink(widths: &mut [usize], name: Option<usize>, room: usize) {
+    let mut excess = widths.iter().sum::<usize>().saturating_sub(room);
+    for floor in [8, 4] {
+        while excess > 0 {
+            let widest = widths
+                .iter()
+                .enumerate()
+                .filter(|(i, w)| (floor == 4 || Some(*i) != name) && **w > floor)
+                .max_by_key(|(_, w)| **w)
+                .map(|(i, _)| i);
+            let Some(i) = widest else {
+                break;
+            };
+            widths[i] -= 1;
+            excess -= 1;
+        }
     }
 }
 
