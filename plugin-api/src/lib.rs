@@ -120,8 +120,8 @@ pub use ratatui_core;
 pub use registration::{Registration, registrations};
 pub use tokio_util::sync::CancellationToken;
 pub use view::{
-    Intent, Key, KeyHint, KeyOutcome, KeyPress, Modifiers, Mouse, MouseKind, ResourceCommand,
-    ResourceRef, View, ViewEvent,
+    Intent, Key, KeyHint, KeyOutcome, KeyPress, Modifiers, Mouse, MouseKind, PaletteEntry,
+    ResourceCommand, ResourceRef, View, ViewEvent,
 };
 
 /// The version of this API crate. Plugins record the version they were

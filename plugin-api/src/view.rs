@@ -3,12 +3,14 @@
 
 mod event;
 mod intent;
+mod palette;
 
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 
 pub use event::{Key, KeyPress, Modifiers, Mouse, MouseKind, ViewEvent};
 pub use intent::{Intent, KeyHint, ResourceCommand, ResourceRef};
+pub use palette::PaletteEntry;
 
 /// Whether a view used an event or lets the host handle it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +155,16 @@ pub trait View: Send {
     /// A message for the status line (a note, a warning); `None` for none.
     fn status(&self) -> Option<String> {
         None
+    }
+
+    /// Words the view adds to the host's command palette while it has
+    /// focus (for example `pods`, `deploy`), offered in completion. When
+    /// the typed line is exactly one of them, the host delivers the entry as
+    /// [`ViewEvent::Palette`] instead of running a command. The host asks
+    /// when the palette opens and when a line is entered, so the list may
+    /// change with the view's state. The default offers none.
+    fn palette_entries(&self) -> Vec<PaletteEntry> {
+        Vec::new()
     }
 
     /// The intents the view produced since the last call (the host calls

@@ -20,7 +20,7 @@ use vcli_plugin_api::ratatui_core::layout::Rect;
 use vcli_plugin_api::ratatui_core::style::Style;
 use vcli_plugin_api::{
     Capability, HealthStatus, Intent, Key, KeyHint, KeyOutcome, KeyPress, LifecycleState,
-    Modifiers, MouseKind, ResourceCommand, ResourceRef, View, ViewEvent,
+    Modifiers, MouseKind, PaletteEntry, ResourceCommand, ResourceRef, View, ViewEvent,
 };
 // Links the test plugins, whose commands the palette completes.
 use vcli_test_plugins as _;
@@ -36,6 +36,8 @@ struct PodsView {
     selected: usize,
     filter: String,
     intents: Vec<Intent>,
+    /// The palette entry chosen last, shown under the pods.
+    chosen: Option<String>,
 }
 
 impl View for PodsView {
@@ -59,10 +61,26 @@ impl View for PodsView {
                 Style::default(),
             );
         }
+        if let Some(chosen) = &self.chosen {
+            let y = area.y + area.height.saturating_sub(1);
+            let text = format!("palette chose {chosen}");
+            buf.set_stringn(area.x, y, text, usize::from(area.width), Style::default());
+        }
+    }
+
+    fn palette_entries(&self) -> Vec<PaletteEntry> {
+        vec![
+            PaletteEntry::new("pods", "list pods").aliases(["pod", "po"]),
+            PaletteEntry::new("nodes", "list nodes"),
+        ]
     }
 
     fn handle_event(&mut self, event: &ViewEvent) -> KeyOutcome {
         match event {
+            ViewEvent::Palette(entry) => {
+                self.chosen = Some(entry.name.clone());
+                KeyOutcome::Consumed
+            }
             ViewEvent::Key(KeyPress { key: Key::Down, .. }) => {
                 self.selected = (self.selected + 1).min(self.pods.len() - 1);
                 let pod = ResourceRef::new("Pod", self.pods[self.selected]).in_namespace("shop");
@@ -124,6 +142,7 @@ fn pods_view() -> HostedView {
             selected: 0,
             filter: String::new(),
             intents: Vec::new(),
+            chosen: None,
         }),
     )
 }
@@ -362,6 +381,7 @@ fn screens() {
                         selected: 9,
                         filter: String::new(),
                         intents: Vec::new(),
+                        chosen: None,
                     }),
                 )],
                 commands: Vec::new(),
@@ -476,6 +496,62 @@ fn palette_runs_commands_with_the_cli_grammar_and_ctrl_c_cancels_them() {
     );
     update(&mut m, ctrl('c'));
     assert!(m.quit);
+}
+
+#[test]
+fn a_focused_views_palette_words_complete_and_reach_the_view() {
+    let mut m = model(80, 24);
+    update(&mut m, key(':'));
+    typed(&mut m, "pod");
+    update(&mut m, special(Key::Tab));
+    assert_eq!(m.palette.candidates, ["pod", "pods"]);
+    typed(&mut m, "s");
+    update(&mut m, special(Key::Tab));
+    assert_eq!(m.palette.input, "pods ", "one candidate is filled in");
+    update(&mut m, ctrl('u'));
+    typed(&mut m, "steady ");
+    update(&mut m, special(Key::Tab));
+    assert!(
+        !m.palette.candidates.iter().any(|c| c == "pods"),
+        "a view's words are only the first word: {:?}",
+        m.palette.candidates
+    );
+    update(&mut m, ctrl('u'));
+    // An alias, typed as k9s users type it, goes to the view: no command runs.
+    typed(&mut m, ":po");
+    let effects = update(&mut m, special(Key::Enter));
+    assert!(matches!(effects[..], [Effect::SaveHistory]), "{effects:?}");
+    assert!(m.overlay.is_none());
+    assert!(screen(&mut m).contains("palette chose pods"));
+    assert_eq!(m.palette.history.last().map(String::as_str), Some(":po"));
+    // A command still runs as a command.
+    update(&mut m, key(':'));
+    typed(&mut m, "steady echo hi");
+    let effects = update(&mut m, special(Key::Enter));
+    assert!(matches!(
+        &effects[..],
+        [Effect::Run { .. }, Effect::SaveHistory]
+    ));
+    // On a host tab the view's words mean nothing.
+    update(&mut m, key('2'));
+    assert!(matches!(m.tabs[m.active], Tab::Plugins));
+    update(&mut m, key(':'));
+    typed(&mut m, "nodes");
+    update(&mut m, special(Key::Tab));
+    assert!(
+        m.palette.candidates.is_empty(),
+        "{:?}",
+        m.palette.candidates
+    );
+    assert!(update(&mut m, special(Key::Enter)).is_empty());
+    assert!(
+        m.palette
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("unknown command \"nodes\"")),
+        "{:?}",
+        m.palette.error
+    );
 }
 
 #[test]

@@ -155,7 +155,7 @@ fn drive(dir: &Path, kubeconfig: &Path, config: &Path) {
     // The first frame: tabs, then the pods once the watch answered.
     tmux.wait_for("1 Kubernetes │ 2 Prometheus │ 3 Plugins │ 4 Events");
     let screen = tmux.wait_for("nginx-");
-    assert!(screen.contains("● connected"), "{screen}");
+    assert!(screen.contains("● live"), "{screen}");
 
     // Prometheus tab: its target, scraped for real.
     tmux.keys(&["2"]);

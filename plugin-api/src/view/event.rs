@@ -138,4 +138,7 @@ pub enum ViewEvent {
     /// [`KeyOutcome::Consumed`](super::KeyOutcome::Consumed); the host then
     /// focuses that view.
     Reveal(ResourceRef),
+    /// The user chose one of the view's [`View::palette_entries`](super::View::palette_entries)
+    /// in the host's command palette (typed its name or an alias).
+    Palette(super::PaletteEntry),
 }

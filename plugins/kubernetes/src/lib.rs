@@ -35,6 +35,7 @@ mod gosort;
 mod health;
 mod jsonpath;
 mod jsonpath_eval;
+mod kind;
 mod kubeconfig;
 mod logs;
 mod model;
@@ -42,6 +43,7 @@ mod printers;
 mod quantity;
 mod resources;
 mod ring;
+mod row;
 mod settings;
 mod sort;
 mod table;
@@ -53,10 +55,14 @@ pub use detail::{
     DetailTab, DetailTarget, DetailViewState, EndReason, Loadable, LogBuffer, LogFrame, LogLine,
     LogSource, LogViewState, SharedDetail, StreamState, render_detail,
 };
-pub use model::{ConnectionStatus, DeploymentState, KubeModel, PodRow, SharedModel};
+pub use kind::{Column, Kind, SortAs};
+pub use model::{KubeModel, Request, SharedModel, WatchState};
 pub use printers::{PodSummary, human_duration, pod_summary};
+pub use row::{Cell, Listed, Row, row_of};
 pub use settings::Settings;
-pub use view::{KubeView, ViewState, render};
+pub use view::{
+    Choice, KubeView, Picker, RowFilter, Selector, Sort, TABLE_TOP, ViewState, ordered, render,
+};
 
 /// The plugin: `vcli k8s ...` and the Kubernetes tab of the TUI.
 #[derive(Debug)]
@@ -71,13 +77,21 @@ pub struct KubernetesPlugin {
 #[derive(Debug)]
 struct Inner {
     ctx: PluginContext,
-    settings: Settings,
     options: settings::ConnectOptions,
     network: NetworkService,
     /// The client `health` reuses between checks (built on first use).
     health_conn: tokio::sync::Mutex<Option<client::Conn>>,
     /// Discovery kept between runs, when the host grants files.
     discovery_cache: discovery_cache::DiscoveryCache,
+    /// The contexts the view shows first (`contexts`, else `context`, else
+    /// the kubeconfig's current one).
+    contexts: Vec<String>,
+    /// Every context of the kubeconfig, for the view's context picker.
+    known_contexts: Vec<String>,
+    /// The namespace the view watches first; `None` for all (`"*"`).
+    namespace: Option<String>,
+    /// Log lines a detail keeps (`log_lines`).
+    log_lines: usize,
 }
 
 impl KubernetesPlugin {
@@ -101,10 +115,7 @@ impl KubernetesPlugin {
     pub fn detail_opener(&self) -> Result<DetailOpener, PluginError> {
         let inner = self.inner()?;
         let settings = DetailSettings {
-            log_lines: inner
-                .settings
-                .log_lines
-                .unwrap_or(detail::DEFAULT_LOG_LINES),
+            log_lines: inner.log_lines,
             ..DetailSettings::default()
         };
         Ok(DetailOpener::new(
@@ -115,13 +126,6 @@ impl KubernetesPlugin {
         ))
     }
 
-    /// Whether the configuration asks the view to watch all namespaces.
-    fn all_namespaces(&self) -> bool {
-        self.inner
-            .get()
-            .and_then(|i| i.settings.namespace.as_deref())
-            == Some("*")
-    }
 }
 
 #[async_trait]
@@ -137,9 +141,18 @@ impl Plugin for KubernetesPlugin {
         let network = ctx.network()?;
         let options = settings::ConnectOptions::from_settings(&settings);
         let discovery_cache = discovery_cache_for(&ctx, &settings);
+        let (contexts, known_contexts, context_namespace) = view_contexts(&settings, &options)?;
+        let namespace = match options.namespace.as_deref() {
+            Some("*") => None,
+            Some(ns) => Some(ns.to_owned()),
+            None => Some(context_namespace),
+        };
         let inner = Inner {
+            log_lines: settings.log_lines.unwrap_or(detail::DEFAULT_LOG_LINES),
+            contexts,
+            known_contexts,
+            namespace,
             ctx,
-            settings,
             options,
             network,
             health_conn: tokio::sync::Mutex::new(None),
@@ -161,21 +174,25 @@ impl Plugin for KubernetesPlugin {
         {
             old.cancel();
         }
-        let options = inner.options.clone();
-        let network = inner.network.clone();
         let model = self.model.clone();
         model.attach(inner.ctx.redraw());
-        let all = self.all_namespaces();
-        inner.ctx.spawn("k8s-watchers", async move {
-            let connected = tokio::select! {
-                () = token.cancelled() => return,
-                c = client::connect(&options, network) => c,
-            };
-            match connected {
-                Ok(conn) => watch::run(conn, model, all, token).await,
-                Err(e) => model.update().connection = ConnectionStatus::Error(e.to_string()),
-            }
-        })
+        {
+            let mut m = model.update();
+            m.contexts.clone_from(&inner.contexts);
+            m.known_contexts.clone_from(&inner.known_contexts);
+            m.namespace = inner.namespace.clone();
+        }
+        let (requests, receiver) = tokio::sync::mpsc::unbounded_channel();
+        model.serve(requests);
+        let setup = watch::Setup {
+            ctx: inner.ctx.clone(),
+            options: inner.options.clone(),
+            network: inner.network.clone(),
+            model,
+        };
+        inner
+            .ctx
+            .spawn("k8s-watches", watch::supervise(setup, receiver, token))
     }
 
     async fn stop(&self) -> Result<(), PluginError> {
@@ -206,7 +223,10 @@ impl Plugin for KubernetesPlugin {
         };
         let probe = health::probe(conn).await;
         if let Some(v) = &probe.version {
-            self.model.lock().server_version = Some(v.clone());
+            self.model
+                .lock()
+                .server_versions
+                .insert(conn.context.clone(), v.clone());
         }
         health::status(&conn.server, &probe)
     }
@@ -263,20 +283,91 @@ impl Plugin for KubernetesPlugin {
     }
 
     fn commands_for(&self, resource: &ResourceRef) -> Vec<ResourceCommand> {
+        let ns = resource.namespace.as_deref().unwrap_or("default");
+        let name = &resource.name;
+        // A resource from another context than the default one names it,
+        // so the command reaches the cluster the row came from.
+        let context = resource
+            .scope
+            .as_deref()
+            .map_or(String::new(), |c| format!(" --context {c}"));
+        if resource.kind == "Deployment" {
+            return vec![
+                ResourceCommand::new(
+                    "describe",
+                    format!("k8s describe deployment {name} -n {ns}{context}"),
+                ),
+                ResourceCommand::new(
+                    "yaml",
+                    format!("k8s get deployment {name} -n {ns} -o yaml{context}"),
+                ),
+            ];
+        }
         if resource.kind != "Pod" {
             return Vec::new();
         }
-        let ns = resource.namespace.as_deref().unwrap_or("default");
-        let name = &resource.name;
         vec![
             ResourceCommand::new(
                 "logs",
-                format!("k8s logs {name} -n {ns} --all-containers -f"),
+                format!("k8s logs {name} -n {ns} --all-containers -f{context}"),
             ),
-            ResourceCommand::new("describe", format!("k8s describe pod {name} -n {ns}")),
-            ResourceCommand::new("yaml", format!("k8s get pod {name} -n {ns} -o yaml")),
+            ResourceCommand::new(
+                "describe",
+                format!("k8s describe pod {name} -n {ns}{context}"),
+            ),
+            ResourceCommand::new(
+                "yaml",
+                format!("k8s get pod {name} -n {ns} -o yaml{context}"),
+            ),
         ]
     }
+}
+
+/// The contexts the view starts with, every context of the kubeconfig, and
+/// the first context's namespace (`default` when it sets none).
+/// `contexts` must name contexts the kubeconfig has; without it the view
+/// shows `context`, else the kubeconfig's current context.
+fn view_contexts(
+    settings: &Settings,
+    options: &settings::ConnectOptions,
+) -> Result<(Vec<String>, Vec<String>, String), PluginError> {
+    let rows = kubeconfig::contexts(&settings::ConnectOptions {
+        context: None,
+        ..options.clone()
+    });
+    let known: Vec<String> = rows
+        .as_ref()
+        .map(|rows| rows.iter().map(|r| r.name.clone()).collect())
+        .unwrap_or_default();
+    if let Some(wanted) = settings.contexts.as_ref().filter(|c| !c.is_empty()) {
+        // Asked for by name, the contexts must exist now: a typo is a
+        // configuration error at start, not an empty list in the view.
+        let rows = rows
+            .map_err(|e| PluginError::Config(format!("plugins.kubernetes.config.contexts: {e}")))?;
+        if let Some(unknown) = wanted.iter().find(|w| !rows.iter().any(|r| &r.name == *w)) {
+            return Err(PluginError::Config(format!(
+                "plugins.kubernetes.config.contexts: context \"{unknown}\" is not in the kubeconfig (it has: {})",
+                known.join(", ")
+            )));
+        }
+        let namespace = namespace_of(&rows, &wanted[0]);
+        return Ok((wanted.clone(), known, namespace));
+    }
+    let rows = rows.unwrap_or_default();
+    let current = options
+        .context
+        .clone()
+        .or_else(|| rows.iter().find(|r| r.current).map(|r| r.name.clone()));
+    let namespace = current
+        .as_deref()
+        .map_or_else(|| "default".to_owned(), |c| namespace_of(&rows, c));
+    Ok((current.into_iter().collect(), known, namespace))
+}
+
+fn namespace_of(rows: &[kubeconfig::ContextRow], context: &str) -> String {
+    rows.iter()
+        .find(|r| r.name == context && !r.namespace.is_empty())
+        .map_or_else(|| "default".to_owned(), |r| r.namespace.clone())
 }
 
 /// The discovery cache: in the `cache_dir` setting or the cache directory the host sets

@@ -1,309 +1,225 @@
-//! The TUI's model: what the watchers know about the cluster, kept small
-//! (one row per pod, already computed) so that drawing never touches API
-//! objects.
+//! The TUI's model: what the watches know about the clusters, kept as rows
+//! already computed (see `row.rs`) so that drawing never touches API
+//! objects, plus each watch's state. Writers are the watch tasks; the view
+//! reads it and asks for watches through [`SharedModel::request`].
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
-
-use vcli_plugin_api::Redraw;
+use std::time::Duration;
 
 use jiff::Timestamp;
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Pod, Service};
+use tokio::sync::mpsc::UnboundedSender;
+use vcli_plugin_api::Redraw;
 
-use crate::printers::pod_summary;
+use crate::kind::Kind;
+use crate::row::Row;
 
-/// Whether the watchers reach the API server.
+/// Where one watch (one kind in one context) stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConnectionStatus {
-    /// Not started yet, or the first list is in flight.
+pub enum WatchState {
+    /// Connecting, or the first list is in flight.
     Connecting,
-    /// The watchers are streaming.
-    Connected,
-    /// The last attempt failed; watchers retry with backoff.
-    Error(String),
+    /// Listed and streaming changes.
+    Live,
+    /// The last attempt failed; the watch tries again after a backoff.
+    Reconnecting {
+        /// Failed attempts in a row.
+        attempt: u32,
+        /// The wait before the next attempt.
+        retry_in: Duration,
+        /// The last error, in kubectl's words.
+        error: String,
+    },
+    /// The watch stopped for good (the context cannot be used, the plugin stopped).
+    Ended(String),
 }
 
-/// A pod as the table shows it.
+/// The key of a row: context, namespace, name (the list's default order).
+type RowKey = (String, String, String);
+
+/// The rows of one kind, from every context shown, and how many have each
+/// STATUS (kept as rows come and go, so the header costs nothing per frame).
+#[derive(Debug, Clone, Default)]
+struct List {
+    rows: BTreeMap<RowKey, Row>,
+    statuses: BTreeMap<String, usize>,
+}
+
+impl List {
+    fn insert(&mut self, kind: Kind, row: Row) {
+        if let Some(status) = status_of(kind, &row) {
+            *self.statuses.entry(status.to_owned()).or_default() += 1;
+        }
+        let key = (row.context.clone(), row.namespace.clone(), row.name.clone());
+        if let Some(old) = self.rows.insert(key, row) {
+            self.uncount(kind, &old);
+        }
+    }
+
+    fn remove(&mut self, kind: Kind, key: &RowKey) {
+        if let Some(old) = self.rows.remove(key) {
+            self.uncount(kind, &old);
+        }
+    }
+
+    fn uncount(&mut self, kind: Kind, row: &Row) {
+        if let Some(status) = status_of(kind, row)
+            && let Some(n) = self.statuses.get_mut(status)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.statuses.remove(status);
+            }
+        }
+    }
+
+    /// Keeps the rows `keep` says, counting again.
+    fn retain(&mut self, kind: Kind, keep: impl Fn(&RowKey) -> bool) {
+        self.rows.retain(|k, _| keep(k));
+        self.statuses.clear();
+        for row in self.rows.values() {
+            if let Some(status) = status_of(kind, row) {
+                *self.statuses.entry(status.to_owned()).or_default() += 1;
+            }
+        }
+    }
+}
+
+/// A row's STATUS, for kinds that have the column.
+fn status_of(kind: Kind, row: &Row) -> Option<&str> {
+    row.text_of(kind.columns(), "STATUS")
+}
+
+/// What the view asks of the watches.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PodRow {
-    /// Namespace.
-    pub namespace: String,
-    /// Name.
-    pub name: String,
-    /// `1/2`.
-    pub ready: String,
-    /// kubectl's STATUS.
-    pub status: String,
-    /// Restart count.
-    pub restarts: i64,
-    /// End of the last restart.
-    pub last_restart: Option<Timestamp>,
-    /// Creation time.
-    pub created: Option<Timestamp>,
-    /// Node name, or empty.
-    pub node: String,
-    /// Lowercased `namespace/name status node`, so filtering allocates nothing per frame.
-    search: String,
-}
-
-impl PodRow {
-    /// A row from its parts.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        namespace: &str,
-        name: &str,
-        ready: &str,
-        status: &str,
-        restarts: i64,
-        last_restart: Option<Timestamp>,
-        created: Option<Timestamp>,
-        node: &str,
-    ) -> Self {
-        let search = format!("{namespace}/{name} {status} {node}").to_lowercase();
-        PodRow {
-            namespace: namespace.to_owned(),
-            name: name.to_owned(),
-            ready: ready.to_owned(),
-            status: status.to_owned(),
-            restarts,
-            last_restart,
-            created,
-            node: node.to_owned(),
-            search,
-        }
-    }
-
-    /// The row for `pod`, computed as kubectl would.
-    pub fn from_pod(pod: &Pod) -> Self {
-        let s = pod_summary(pod);
-        PodRow::new(
-            pod.metadata.namespace.as_deref().unwrap_or_default(),
-            pod.metadata.name.as_deref().unwrap_or_default(),
-            &s.ready,
-            &s.status,
-            s.restarts,
-            s.last_restart,
-            pod.metadata.creation_timestamp.as_ref().map(|t| t.0),
-            pod.spec
-                .as_ref()
-                .and_then(|s| s.node_name.as_deref())
-                .unwrap_or_default(),
-        )
-    }
-
-    /// Whether the row matches an already lowercased filter.
-    pub fn matches(&self, filter_lower: &str) -> bool {
-        filter_lower.is_empty() || self.search.contains(filter_lower)
-    }
-}
-
-/// How a deployment is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum DeploymentState {
-    /// Every desired replica is available.
-    Available,
-    /// Some, not all, replicas are available (rolling out, scaling).
-    Progressing,
-    /// Replicas are wanted and none is available.
-    Unavailable,
-}
-
-impl DeploymentState {
-    /// The state of `d`.
-    pub fn of(d: &Deployment) -> Self {
-        let desired = d.spec.replicas.unwrap_or(1);
-        let available = d
-            .status
-            .as_ref()
-            .and_then(|s| s.available_replicas)
-            .unwrap_or(0);
-        if available >= desired {
-            DeploymentState::Available
-        } else if available > 0 {
-            DeploymentState::Progressing
-        } else {
-            DeploymentState::Unavailable
-        }
-    }
-}
-
-type Key = (String, String);
-
-fn key(namespace: &str, name: &str) -> Key {
-    (namespace.to_owned(), name.to_owned())
+pub enum Request {
+    /// Watch this kind from now on (in every shown context).
+    Watch(Kind),
+    /// Watch this namespace only, or all of them (`None`).
+    Namespace(Option<String>),
+    /// Show these contexts, in this order.
+    Contexts(Vec<String>),
 }
 
 /// Everything the view draws.
 #[derive(Debug, Clone)]
 pub struct KubeModel {
-    /// The kubeconfig context.
-    pub context: String,
+    /// The contexts shown, in the order of their colours.
+    pub contexts: Vec<String>,
+    /// Every context of the kubeconfig, for the context picker.
+    pub known_contexts: Vec<String>,
     /// The watched namespace; `None` for all namespaces.
     pub namespace: Option<String>,
-    /// `v1.37.0`, once known.
-    pub server_version: Option<String>,
-    /// Whether the watchers reach the server.
-    pub connection: ConnectionStatus,
+    /// `v1.37.0` per context, once known.
+    pub server_versions: BTreeMap<String, String>,
     /// The time ages are computed against (set before each frame).
     pub now: Timestamp,
-    pods: BTreeMap<Key, PodRow>,
-    pod_status: BTreeMap<String, usize>,
-    deployments: BTreeMap<Key, DeploymentState>,
-    services: BTreeMap<Key, String>,
+    lists: BTreeMap<Kind, List>,
+    watches: BTreeMap<(Kind, String), WatchState>,
 }
 
 impl KubeModel {
-    /// An empty model.
+    /// An empty model of `context`, watching `namespace` (`None`: all).
     pub fn new(context: &str, namespace: Option<&str>) -> Self {
         KubeModel {
-            context: context.to_owned(),
+            contexts: vec![context.to_owned()],
+            known_contexts: Vec::new(),
             namespace: namespace.map(str::to_owned),
-            server_version: None,
-            connection: ConnectionStatus::Connecting,
+            server_versions: BTreeMap::new(),
             now: Timestamp::UNIX_EPOCH,
-            pods: BTreeMap::new(),
-            pod_status: BTreeMap::new(),
-            deployments: BTreeMap::new(),
-            services: BTreeMap::new(),
+            lists: BTreeMap::new(),
+            watches: BTreeMap::new(),
         }
     }
 
-    /// Adds or replaces a pod, keeping the per-status counts current.
-    pub fn upsert_pod(&mut self, row: PodRow) {
-        *self.pod_status.entry(row.status.clone()).or_default() += 1;
-        if let Some(old) = self.pods.insert(key(&row.namespace, &row.name), row) {
-            self.uncount(&old.status);
+    /// The first context shown (the one the header names when there is one).
+    pub fn context(&self) -> &str {
+        self.contexts.first().map_or("", String::as_str)
+    }
+
+    /// Adds or replaces a row of `kind`.
+    pub fn upsert(&mut self, kind: Kind, row: Row) {
+        self.lists.entry(kind).or_default().insert(kind, row);
+    }
+
+    /// Removes a row of `kind`.
+    pub fn remove(&mut self, kind: Kind, context: &str, namespace: &str, name: &str) {
+        if let Some(list) = self.lists.get_mut(&kind) {
+            let key = (context.to_owned(), namespace.to_owned(), name.to_owned());
+            list.remove(kind, &key);
         }
     }
 
-    /// Removes a pod.
-    pub fn remove_pod(&mut self, namespace: &str, name: &str) {
-        if let Some(old) = self.pods.remove(&key(namespace, name)) {
-            self.uncount(&old.status);
-        }
-    }
-
-    fn uncount(&mut self, status: &str) {
-        if let Some(n) = self.pod_status.get_mut(status) {
-            *n -= 1;
-            if *n == 0 {
-                self.pod_status.remove(status);
-            }
-        }
-    }
-
-    /// Replaces every pod (after a watcher's full re-list).
-    pub fn replace_pods(&mut self, rows: Vec<PodRow>) {
-        self.pods.clear();
-        self.pod_status.clear();
+    /// Replaces the rows of `kind` from `context` (after a full re-list).
+    pub fn replace(&mut self, kind: Kind, context: &str, rows: Vec<Row>) {
+        let list = self.lists.entry(kind).or_default();
+        list.retain(kind, |(c, _, _)| c != context);
         for row in rows {
-            self.upsert_pod(row);
+            list.insert(kind, row);
         }
     }
 
-    /// Adds, replaces or (with `None`) removes a deployment.
-    pub fn set_deployment(&mut self, namespace: &str, name: &str, state: Option<DeploymentState>) {
-        match state {
-            Some(s) => self.deployments.insert(key(namespace, name), s),
-            None => self.deployments.remove(&key(namespace, name)),
-        };
-    }
-
-    /// Replaces every deployment.
-    pub fn replace_deployments(&mut self, all: &[Deployment]) {
-        self.deployments = all
-            .iter()
-            .map(|d| (meta_key(&d.metadata), DeploymentState::of(d)))
-            .collect();
-    }
-
-    /// Adds, replaces or (with `None`) removes a service and its type.
-    pub fn set_service(&mut self, namespace: &str, name: &str, kind: Option<String>) {
-        match kind {
-            Some(k) => self.services.insert(key(namespace, name), k),
-            None => self.services.remove(&key(namespace, name)),
-        };
-    }
-
-    /// Replaces every service.
-    pub fn replace_services(&mut self, all: &[Service]) {
-        self.services = all
-            .iter()
-            .map(|s| (meta_key(&s.metadata), service_type(s)))
-            .collect();
-    }
-
-    /// Pods in table order (namespace, then name).
-    pub fn pods(&self) -> impl DoubleEndedIterator<Item = &PodRow> + ExactSizeIterator {
-        self.pods.values()
-    }
-
-    /// How many pods there are.
-    pub fn pod_count(&self) -> usize {
-        self.pods.len()
-    }
-
-    /// Pods per STATUS value.
-    pub fn pod_status_counts(&self) -> &BTreeMap<String, usize> {
-        &self.pod_status
-    }
-
-    /// Deployments per state, in state order, zero counts included.
-    pub fn deployment_counts(&self) -> [(DeploymentState, usize); 3] {
-        let count = |s| self.deployments.values().filter(|d| **d == s).count();
-        [
-            (
-                DeploymentState::Available,
-                count(DeploymentState::Available),
-            ),
-            (
-                DeploymentState::Progressing,
-                count(DeploymentState::Progressing),
-            ),
-            (
-                DeploymentState::Unavailable,
-                count(DeploymentState::Unavailable),
-            ),
-        ]
-    }
-
-    /// How many deployments there are.
-    pub fn deployment_count(&self) -> usize {
-        self.deployments.len()
-    }
-
-    /// Services per type.
-    pub fn service_counts(&self) -> BTreeMap<&str, usize> {
-        let mut counts = BTreeMap::new();
-        for t in self.services.values() {
-            *counts.entry(t.as_str()).or_default() += 1;
+    /// Forgets every row and watch of `context` (no longer shown).
+    pub fn forget_context(&mut self, context: &str) {
+        for (kind, list) in &mut self.lists {
+            list.retain(*kind, |(c, _, _)| c != context);
         }
-        counts
+        self.watches.retain(|(_, c), _| c != context);
     }
 
-    /// How many services there are.
-    pub fn service_count(&self) -> usize {
-        self.services.len()
+    /// Forgets every row (the namespace changed; the watches list again).
+    pub fn clear_rows(&mut self) {
+        self.lists.clear();
+    }
+
+    /// The rows of `kind`, by context, namespace and name.
+    pub fn rows(&self, kind: Kind) -> impl DoubleEndedIterator<Item = &Row> {
+        self.lists
+            .get(&kind)
+            .into_iter()
+            .flat_map(|l| l.rows.values())
+    }
+
+    /// How many rows of `kind` have each STATUS (empty for kinds without the column).
+    pub fn status_counts(&self, kind: Kind) -> impl Iterator<Item = (&str, usize)> {
+        self.lists
+            .get(&kind)
+            .into_iter()
+            .flat_map(|l| l.statuses.iter().map(|(s, n)| (s.as_str(), *n)))
+    }
+
+    /// How many rows `kind` has.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.lists.get(&kind).map_or(0, |l| l.rows.len())
+    }
+
+    /// Records where the watch of `kind` in `context` stands.
+    pub fn set_watch(&mut self, kind: Kind, context: &str, state: WatchState) {
+        self.watches.insert((kind, context.to_owned()), state);
+    }
+
+    /// Where the watch of `kind` in `context` stands; `None` before it started.
+    pub fn watch(&self, kind: Kind, context: &str) -> Option<&WatchState> {
+        self.watches.get(&(kind, context.to_owned()))
+    }
+
+    /// The namespaces the picker offers: the namespace list where it is
+    /// watched, else those seen on pods, sorted and without repeats.
+    pub fn namespaces(&self) -> Vec<String> {
+        let mut names: Vec<String> = if self.count(Kind::Namespaces) > 0 {
+            self.rows(Kind::Namespaces)
+                .map(|r| r.name.clone())
+                .collect()
+        } else {
+            self.rows(Kind::Pods).map(|r| r.namespace.clone()).collect()
+        };
+        names.sort();
+        names.dedup();
+        names
     }
 }
 
-fn meta_key(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> Key {
-    key(
-        meta.namespace.as_deref().unwrap_or_default(),
-        meta.name.as_deref().unwrap_or_default(),
-    )
-}
-
-/// A service's type (`ClusterIP` when unset, as the API defaults it).
-pub(crate) fn service_type(s: &Service) -> String {
-    s.spec
-        .as_ref()
-        .and_then(|s| s.type_.clone())
-        .unwrap_or_else(|| "ClusterIP".to_owned())
-}
-
-/// The model shared between the watchers (writers) and the view (reader).
+/// The model shared between the watches (writers) and the view (reader).
 /// Critical sections are short (one event, one frame), so a plain mutex
 /// is enough and never held across an await.
 /// Writers go through [`SharedModel::update`], which asks the host for a
@@ -312,6 +228,7 @@ pub(crate) fn service_type(s: &Service) -> String {
 pub struct SharedModel {
     model: Arc<Mutex<KubeModel>>,
     redraw: Arc<OnceLock<Redraw>>,
+    requests: Arc<Mutex<Option<UnboundedSender<Request>>>>,
 }
 
 impl SharedModel {
@@ -320,12 +237,28 @@ impl SharedModel {
         SharedModel {
             model: Arc::new(Mutex::new(model)),
             redraw: Arc::new(OnceLock::new()),
+            requests: Arc::new(Mutex::new(None)),
         }
     }
 
     /// Connects the model to the host's redraw handle (once; at start).
     pub fn attach(&self, redraw: Redraw) {
         let _ = self.redraw.set(redraw);
+    }
+
+    /// Connects the model to whoever takes its requests: the running
+    /// watches (a restarted plugin connects its new ones), or a test.
+    pub fn serve(&self, requests: UnboundedSender<Request>) {
+        *self.requests.lock().unwrap_or_else(PoisonError::into_inner) = Some(requests);
+    }
+
+    /// Asks the watches for something. Without running watches (a model
+    /// built by a test, a stopped plugin) there is nobody to ask, and the
+    /// request is dropped: the view keeps showing what the model has.
+    pub fn request(&self, request: Request) {
+        if let Some(tx) = &*self.requests.lock().unwrap_or_else(PoisonError::into_inner) {
+            let _ = tx.send(request);
+        }
     }
 
     /// Locks the model to read it. A panic while holding the lock cannot

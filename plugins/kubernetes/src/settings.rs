@@ -28,6 +28,9 @@ pub struct Settings {
     /// The namespace to use instead of the context's; `"*"` makes the TUI
     /// view watch all namespaces.
     pub namespace: Option<String>,
+    /// Contexts the TUI view shows together (one list with a CONTEXT
+    /// column); each must be a context of the kubeconfig.
+    pub contexts: Option<Vec<String>>,
     /// A per-request deadline such as `"30s"` or `"2m"`; `"0"` disables it.
     pub request_timeout: Option<String>,
     /// Objects per list page (default 500).

@@ -1,35 +1,57 @@
-//! The TUI view: a header with context, namespace, server version and
-//! connection, counts by state, and a scrollable, filterable pod table.
+//! The TUI view: lists of pods, deployments and eight more kinds, like
+//! k9s. `[` `]` and the palette (`:deploy`, `:svc`) switch kinds, the
+//! host's `/` line filters (text, or `-l` and a label selector), Shift and
+//! a column's letter sorts, `n` and `c` pick the namespace and contexts.
 //!
 //! [`render`] is a pure function of the model and the view state, and lays
 //! out only the rows that fit on screen, so a 10,000-pod model draws in
 //! well under the frame budget (see `benches/view.rs`).
 
+use std::collections::BTreeMap;
+
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
-use ratatui_core::style::{Color, Modifier, Style};
-use vcli_plugin_api::{Intent, Key, KeyHint, KeyOutcome, ResourceRef, View, ViewEvent};
+use vcli_plugin_api::{
+    Intent, Key, KeyHint, KeyOutcome, PaletteEntry, ResourceRef, View, ViewEvent,
+};
 
 use crate::detail::{Detail, DetailOpener, DetailTarget};
-use crate::model::{ConnectionStatus, DeploymentState, KubeModel, PodRow, SharedModel};
-use crate::printers::{restarts_cell, since_ts};
+use crate::kind::Kind;
+use crate::model::{Request, SharedModel, WatchState};
 
-/// Rows above the table: title, pod counts, deployment/service counts, filter line, header.
-const TABLE_TOP: u16 = 5;
+mod draw;
+mod filter;
+mod pickers;
+mod sort;
 
-/// What the user did to the view: selection, scroll and filter.
+pub use draw::{TABLE_TOP, render};
+pub use filter::{RowFilter, Selector};
+pub use pickers::{Choice, Picker};
+pub use sort::{Sort, ordered};
+use sort::{matching, window};
+
+/// What the user did to the view: the kind shown, selection, scroll,
+/// filter, sorts and an open picker.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ViewState {
-    /// Index of the selected row among the rows that match the filter.
+    /// The kind listed.
+    pub kind: Kind,
+    /// Index of the selected row among the rows shown.
     pub selected: usize,
     /// Index of the first row shown.
     pub offset: usize,
-    /// The filter text (case-insensitive substring of namespace/name, status, node).
-    pub filter: String,
-    /// Whether keys are being typed into the filter.
-    pub editing: bool,
     /// Table rows that fit, from the last frame (PageUp/PageDown step).
     pub page: usize,
+    /// The filter in force.
+    pub filter: RowFilter,
+    /// The text of the filter in force, as typed.
+    pub filter_text: String,
+    /// Why the text typed last is not a filter (a bad label selector).
+    pub filter_error: Option<String>,
+    /// Each kind's sort; a kind without one is in context/namespace/name order.
+    pub sorts: BTreeMap<Kind, Sort>,
+    /// The picker open over the table.
+    pub picker: Option<Picker>,
 }
 
 impl ViewState {
@@ -44,281 +66,34 @@ impl ViewState {
             self.offset
         }
     }
-}
 
-/// Draws the view into `area` of `buf`.
-pub fn render(model: &KubeModel, view_state: &ViewState, area: Rect, buf: &mut Buffer) {
-    let area = area.intersection(buf.area);
-    if area.width == 0 || area.height == 0 {
-        return;
-    }
-    let line = |buf: &mut Buffer, row: u16, text: &str, style: Style| {
-        if row < area.height {
-            buf.set_stringn(area.x, area.y + row, text, usize::from(area.width), style);
-        }
-    };
-    let bold = Style::default().add_modifier(Modifier::BOLD);
-    let title = format!(
-        " Kubernetes │ context: {} │ namespace: {} │ server: {} │ ",
-        model.context,
-        model.namespace.as_deref().unwrap_or("(all)"),
-        model.server_version.as_deref().unwrap_or("?")
-    );
-    line(buf, 0, &title, bold);
-    let (conn_text, conn_style) = match &model.connection {
-        ConnectionStatus::Connected => {
-            ("● connected".to_owned(), Style::default().fg(Color::Green))
-        }
-        ConnectionStatus::Connecting => (
-            "○ connecting".to_owned(),
-            Style::default().fg(Color::Yellow),
-        ),
-        ConnectionStatus::Error(_) => {
-            ("✗ disconnected".to_owned(), Style::default().fg(Color::Red))
-        }
-    };
-    let used = u16::try_from(title.chars().count()).unwrap_or(u16::MAX);
-    if used < area.width {
-        buf.set_stringn(
-            area.x + used,
-            area.y,
-            &conn_text,
-            usize::from(area.width - used),
-            conn_style,
-        );
+    /// The sort of the kind shown.
+    pub fn sort(&self) -> Option<Sort> {
+        self.sorts.get(&self.kind).copied()
     }
 
-    let statuses: Vec<String> = model
-        .pod_status_counts()
-        .iter()
-        .map(|(s, n)| format!("{s} {n}"))
-        .collect();
-    line(
-        buf,
-        1,
-        &format!(" Pods: {}  {}", model.pod_count(), statuses.join(" · ")),
-        Style::default(),
-    );
-    let deployments: Vec<String> = model
-        .deployment_counts()
-        .iter()
-        .map(|(s, n)| {
-            let name = match s {
-                DeploymentState::Available => "available",
-                DeploymentState::Progressing => "progressing",
-                DeploymentState::Unavailable => "unavailable",
-            };
-            format!("{name} {n}")
-        })
-        .collect();
-    let services: Vec<String> = model
-        .service_counts()
-        .iter()
-        .map(|(t, n)| format!("{t} {n}"))
-        .collect();
-    line(
-        buf,
-        2,
-        &format!(
-            " Deployments: {}  {}   Services: {}  {}",
-            model.deployment_count(),
-            deployments.join(" · "),
-            model.service_count(),
-            services.join(" · ")
-        ),
-        Style::default(),
-    );
-
-    let height = usize::from(area.height.saturating_sub(TABLE_TOP));
-    let filter = view_state.filter.to_lowercase();
-    let offset = view_state.effective_offset(height);
-    let (rows, total) = visible_rows(model, &filter, offset, height);
-
-    let first = if total == 0 { 0 } else { offset + 1 };
-    let last = (offset + rows.len()).min(total);
-    let position = format!("{first}-{last} of {total}");
-    let help = if view_state.editing {
-        format!(" /{}█   Enter keeps, Esc clears", view_state.filter)
-    } else if !view_state.filter.is_empty() {
-        format!(" filter: {}   Esc clears   {position}", view_state.filter)
-    } else {
-        format!(" j/k ↑↓ PgUp/PgDn Home/End scroll · / filter   {position}")
-    };
-    match &model.connection {
-        // The whole error, where it has the width to be read; the watchers
-        // keep retrying and the line goes back to help once they succeed.
-        ConnectionStatus::Error(e) if !view_state.editing => {
-            line(buf, 3, &format!(" {e}"), Style::default().fg(Color::Red))
-        }
-        _ => line(buf, 3, &help, Style::default().fg(Color::DarkGray)),
-    }
-
-    let columns = Columns::fit(area.width, model.namespace.is_none());
-    let header = [
-        "NAMESPACE",
-        "NAME",
-        "READY",
-        "STATUS",
-        "RESTARTS",
-        "AGE",
-        "NODE",
-    ]
-    .map(str::to_owned);
-    draw_row(
-        buf,
-        area,
-        4,
-        &columns,
-        &header,
-        bold.add_modifier(Modifier::REVERSED),
-        None,
-    );
-    for (i, pod) in rows.iter().enumerate() {
-        let y = TABLE_TOP + u16::try_from(i).unwrap_or(u16::MAX);
-        let cells = [
-            pod.namespace.clone(),
-            pod.name.clone(),
-            pod.ready.clone(),
-            pod.status.clone(),
-            restarts_cell(pod.restarts, pod.last_restart, model.now),
-            pod.created
-                .map_or_else(|| "<unknown>".to_owned(), |t| since_ts(t, model.now)),
-            pod.node.clone(),
-        ];
-        let selected = offset + i == view_state.selected;
-        let style = if selected {
-            Style::default().add_modifier(Modifier::REVERSED)
+    /// The filter in force as the user typed it.
+    pub fn filter_text_shown(&self) -> &str {
+        if self.filter.is_all() {
+            "(none)"
         } else {
-            Style::default()
-        };
-        draw_row(
-            buf,
-            area,
-            y,
-            &columns,
-            &cells,
-            style,
-            Some(status_color(&pod.status)),
-        );
+            &self.filter_text
+        }
     }
-    if total == 0 && area.height > TABLE_TOP {
-        let text = if model.pod_count() == 0 {
-            " no pods"
-        } else {
-            " no pods match the filter"
-        };
-        line(buf, TABLE_TOP, text, Style::default().fg(Color::DarkGray));
-    }
-}
 
-/// The rows at `offset..offset + height` among those matching `filter`,
-/// and how many match in all. Only the visible rows are collected; without
-/// a filter the total is the pod count, no scan needed.
-pub(crate) fn visible_rows<'m>(
-    model: &'m KubeModel,
-    filter: &str,
-    offset: usize,
-    height: usize,
-) -> (Vec<&'m PodRow>, usize) {
-    if filter.is_empty() {
-        let rows = model.pods().skip(offset).take(height).collect();
-        return (rows, model.pod_count());
-    }
-    let mut rows = Vec::with_capacity(height);
-    let mut total = 0;
-    for pod in model.pods() {
-        if pod.matches(filter) {
-            if total >= offset && rows.len() < height {
-                rows.push(pod);
+    /// Applies the text of the host's filter line: a bad selector keeps the
+    /// previous filter and says why.
+    pub fn set_filter(&mut self, text: &str) {
+        match RowFilter::parse(text) {
+            Ok(filter) => {
+                self.filter = filter;
+                self.filter_text = text.to_owned();
+                self.filter_error = None;
+                self.selected = 0;
+                self.offset = 0;
             }
-            total += 1;
+            Err(e) => self.filter_error = Some(e),
         }
-    }
-    (rows, total)
-}
-
-/// How many rows match `filter` (what the keys scroll over).
-pub(crate) fn match_count(model: &KubeModel, filter: &str) -> usize {
-    let filter = filter.to_lowercase();
-    if filter.is_empty() {
-        model.pod_count()
-    } else {
-        model.pods().filter(|p| p.matches(&filter)).count()
-    }
-}
-
-fn status_color(status: &str) -> Color {
-    match status {
-        "Running" => Color::Green,
-        "Completed" | "Succeeded" => Color::DarkGray,
-        "Pending" | "ContainerCreating" | "PodInitializing" => Color::Yellow,
-        "Terminating" => Color::Magenta,
-        s if s.starts_with("Init:") && !s.contains("Err") && !s.contains("CrashLoop") => {
-            Color::Yellow
-        }
-        _ => Color::Red,
-    }
-}
-
-/// Column widths for a given screen width: fixed narrow columns, NAME takes
-/// the rest, NODE only when there is room, NAMESPACE only for all namespaces.
-#[derive(Debug, Clone, Copy)]
-struct Columns {
-    widths: [u16; 7],
-}
-
-impl Columns {
-    fn fit(width: u16, namespaces: bool) -> Self {
-        let mut widths = [if namespaces { 16 } else { 0 }, 0, 7, 18, 13, 8, 0];
-        let fixed: u16 = widths.iter().sum();
-        let rest = width.saturating_sub(fixed + 1);
-        if rest >= 60 {
-            widths[6] = 16;
-        }
-        widths[1] = rest.saturating_sub(widths[6]).max(10);
-        Columns { widths }
-    }
-}
-
-fn draw_row(
-    buf: &mut Buffer,
-    area: Rect,
-    y: u16,
-    columns: &Columns,
-    cells: &[String; 7],
-    style: Style,
-    status: Option<Color>,
-) {
-    if y >= area.height {
-        return;
-    }
-    let row = Rect::new(area.x, area.y + y, area.width, 1);
-    buf.set_style(row, style);
-    let mut x = area.x + 1;
-    for (i, (cell, width)) in cells.iter().zip(columns.widths).enumerate() {
-        if width == 0 {
-            continue;
-        }
-        let room = (area.x + area.width).saturating_sub(x);
-        if room == 0 {
-            break;
-        }
-        let w = width.min(room);
-        let mut cell_style = style;
-        if i == 3
-            && let Some(color) = status
-        {
-            cell_style = cell_style.fg(color);
-        }
-        // One column of gap: truncate to width - 1.
-        buf.set_stringn(
-            x,
-            area.y + y,
-            cell,
-            usize::from(w.saturating_sub(1)),
-            cell_style,
-        );
-        x = x.saturating_add(w);
     }
 }
 
@@ -327,12 +102,12 @@ fn draw_row(
 pub struct KubeView {
     model: SharedModel,
     state: ViewState,
-    /// The pod last named to the host, so a move is announced once.
-    announced: Option<(String, String)>,
+    /// The resource last named to the host, so a move is announced once.
+    announced: Option<ResourceRef>,
     intents: Vec<Intent>,
     /// Opens an object's detail (Enter); none in views built without a plugin.
     opener: Option<DetailOpener>,
-    /// The open detail, drawn instead of the table until Esc closes it.
+    /// The open detail, drawn instead of the list until Esc closes it.
     detail: Option<Detail>,
 }
 
@@ -360,17 +135,28 @@ impl KubeView {
         self.detail.as_ref()
     }
 
-    /// Opens the selected pod's detail.
+    /// Opens the selected row's detail, for the kinds `describe` knows
+    /// (pods, deployments, services and nodes), in the row's own context.
     fn open_detail(&mut self) -> KeyOutcome {
+        let kind = self.state.kind;
         let Some(opener) = &self.opener else {
             return KeyOutcome::Ignored;
         };
+        if !matches!(
+            kind,
+            Kind::Pods | Kind::Deployments | Kind::Services | Kind::Nodes
+        ) {
+            return KeyOutcome::Ignored;
+        }
         let model = self.model.lock();
-        let filter = self.state.filter.to_lowercase();
-        let (rows, _) = visible_rows(&model, &filter, self.state.selected, 1);
-        let target = rows
-            .first()
-            .map(|p| DetailTarget::pod(&model.context, &p.namespace, &p.name));
+        let s = &self.state;
+        let (rows, _) = window(&model, kind, &s.filter, s.sort(), s.selected, 1);
+        let target = rows.first().map(|row| DetailTarget {
+            context: row.context.clone(),
+            kind: kind.api_kind().to_owned(),
+            namespace: (!row.namespace.is_empty()).then(|| row.namespace.clone()),
+            name: row.name.clone(),
+        });
         drop(model);
         match target {
             Some(target) => {
@@ -381,55 +167,172 @@ impl KubeView {
         }
     }
 
-    /// Names the selected pod to the host (for other plugins' lenses and
-    /// commands) when the selection moved to another pod.
-    fn announce_selection(&mut self) {
+    /// The view's state (for tests).
+    pub fn state(&self) -> &ViewState {
+        &self.state
+    }
+
+    /// The selected row as a resource, for the kinds other plugins know
+    /// about (pods and deployments).
+    fn selected_resource(&self) -> Option<ResourceRef> {
+        let kind = self.state.kind;
+        if !matches!(kind, Kind::Pods | Kind::Deployments) {
+            return None;
+        }
         let model = self.model.lock();
-        let filter = self.state.filter.to_lowercase();
-        let (rows, _) = visible_rows(&model, &filter, self.state.selected, 1);
-        let now = rows.first().map(|p| (p.namespace.clone(), p.name.clone()));
-        drop(model);
+        let s = &self.state;
+        let (rows, _) = window(&model, kind, &s.filter, s.sort(), s.selected, 1);
+        let row = rows.first()?;
+        let mut resource =
+            ResourceRef::new(kind.api_kind(), row.name.clone()).in_namespace(row.namespace.clone());
+        for (k, v) in &row.labels {
+            resource = resource.label(k.clone(), v.clone());
+        }
+        if model.contexts.len() > 1 {
+            resource = resource.in_scope(row.context.clone());
+        }
+        Some(resource)
+    }
+
+    /// Names the selection to the host (for other plugins' lenses and
+    /// commands) when it moved to another resource.
+    fn announce_selection(&mut self) {
+        let now = self.selected_resource();
         if now == self.announced {
             return;
         }
         self.intents.push(match &now {
-            Some((namespace, name)) => Intent::Selected(
-                ResourceRef::new("Pod", name.clone()).in_namespace(namespace.clone()),
-            ),
+            Some(resource) => Intent::Selected(resource.clone()),
             None => Intent::Cleared,
         });
         self.announced = now;
     }
 
-    /// Selects `pod` if the list has it (clearing a filter that hides it).
-    fn reveal(&mut self, resource: &ResourceRef) -> KeyOutcome {
-        if resource.kind != "Pod" {
-            return KeyOutcome::Ignored;
-        }
-        let model = self.model.lock();
-        let at = model.pods().position(|p| {
-            p.name == resource.name
-                && resource
-                    .namespace
-                    .as_deref()
-                    .is_none_or(|ns| ns == p.namespace)
-        });
-        drop(model);
-        match at {
-            Some(i) => {
-                self.state.filter.clear();
-                self.state.editing = false;
-                self.state.selected = i;
-                self.announce_selection();
-                KeyOutcome::Consumed
-            }
-            None => KeyOutcome::Ignored,
+    /// Shows `kind`, starting its watch if this is the first time.
+    fn show(&mut self, kind: Kind) {
+        self.model.request(Request::Watch(kind));
+        if self.state.kind != kind {
+            self.state.kind = kind;
+            self.state.selected = 0;
+            self.state.offset = 0;
         }
     }
 
-    /// The view's state (for tests).
-    pub fn state(&self) -> &ViewState {
-        &self.state
+    /// Selects `resource` if a list has it (clearing a filter that hides it).
+    fn reveal(&mut self, resource: &ResourceRef) -> KeyOutcome {
+        let Some(kind) = Kind::from_api_kind(&resource.kind) else {
+            return KeyOutcome::Ignored;
+        };
+        let model = self.model.lock();
+        let at = ordered(
+            &model,
+            kind,
+            &RowFilter::All,
+            self.state.sorts.get(&kind).copied(),
+        )
+        .iter()
+        .position(|r| {
+            r.name == resource.name
+                && resource
+                    .namespace
+                    .as_deref()
+                    .is_none_or(|ns| ns == r.namespace)
+                && resource.scope.as_deref().is_none_or(|c| c == r.context)
+        });
+        drop(model);
+        let Some(at) = at else {
+            return KeyOutcome::Ignored;
+        };
+        self.show(kind);
+        self.state.set_filter("");
+        self.state.selected = at;
+        self.state.picker = None;
+        self.announce_selection();
+        KeyOutcome::Consumed
+    }
+
+    /// Applies a picker's choice.
+    fn choose(&mut self, choice: Choice) {
+        match choice {
+            Choice::Stay => return,
+            Choice::Cancel => {}
+            // The watches change the model's scope and its rows together,
+            // so the rows shown always belong to the namespace and contexts
+            // shown.
+            Choice::Namespace(namespace) => {
+                self.model.request(Request::Namespace(namespace));
+                self.state.selected = 0;
+                self.state.offset = 0;
+            }
+            Choice::Contexts(contexts) => {
+                self.model.request(Request::Contexts(contexts));
+                self.state.selected = 0;
+                self.state.offset = 0;
+            }
+        }
+        self.state.picker = None;
+    }
+
+    fn key(&mut self, key: Key) -> KeyOutcome {
+        if let Some(picker) = &mut self.state.picker {
+            let choice = picker.key(&self.model.lock(), key);
+            self.choose(choice);
+            return KeyOutcome::Consumed;
+        }
+        let kind = self.state.kind;
+        let count = {
+            let model = self.model.lock();
+            matching(&model, kind, &self.state.filter)
+        };
+        let s = &mut self.state;
+        let last = count.saturating_sub(1);
+        let page = s.page.max(1);
+        match key {
+            Key::Char('j') | Key::Down => s.selected = (s.selected + 1).min(last),
+            Key::Char('k') | Key::Up => s.selected = s.selected.saturating_sub(1),
+            Key::PageDown => s.selected = (s.selected + page).min(last),
+            Key::PageUp => s.selected = s.selected.saturating_sub(page),
+            Key::Home => s.selected = 0,
+            Key::End => s.selected = last,
+            // Digits stay the host's (they switch tabs); brackets step
+            // through the kinds, the palette jumps to one.
+            Key::Char(c @ ('[' | ']')) => {
+                let at = Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+                let step = if c == ']' { 1 } else { Kind::ALL.len() - 1 };
+                self.show(Kind::ALL[(at + step) % Kind::ALL.len()]);
+            }
+            Key::Char('<') => {
+                s.sorts.insert(kind, Sort::moved(s.sort(), kind, -1));
+            }
+            Key::Char('>') => {
+                s.sorts.insert(kind, Sort::moved(s.sort(), kind, 1));
+            }
+            Key::Char('r') => {
+                let sort = s.sort().unwrap_or(Sort::moved(None, kind, 0));
+                s.sorts.insert(
+                    kind,
+                    Sort {
+                        descending: !sort.descending,
+                        ..sort
+                    },
+                );
+            }
+            Key::Char(c) if c.is_ascii_uppercase() => match Sort::by_letter(s.sort(), kind, c) {
+                Some(sort) => {
+                    s.sorts.insert(kind, sort);
+                }
+                None => return KeyOutcome::Ignored,
+            },
+            Key::Char('n') => {
+                // The picker lists the namespaces from their own watch.
+                self.model.request(Request::Watch(Kind::Namespaces));
+                self.state.picker = Some(Picker::namespaces(&self.model.lock()));
+            }
+            Key::Char('c') => self.state.picker = Some(Picker::contexts(&self.model.lock())),
+            Key::Enter => return self.open_detail(),
+            _ => return KeyOutcome::Ignored,
+        }
+        KeyOutcome::Consumed
     }
 }
 
@@ -440,24 +343,56 @@ impl View for KubeView {
 
     fn summary(&self) -> Option<String> {
         let model = self.model.lock();
-        let connection = match &model.connection {
-            ConnectionStatus::Connected => "connected",
-            ConnectionStatus::Connecting => "connecting",
-            ConnectionStatus::Error(_) => "disconnected",
-        };
-        Some(format!("k8s {} ({connection})", model.context))
+        let states: Vec<String> = model
+            .contexts
+            .iter()
+            .map(|c| {
+                let state = match model.watch(Kind::Pods, c) {
+                    None | Some(WatchState::Connecting) => "connecting",
+                    Some(WatchState::Live) => "live",
+                    Some(WatchState::Reconnecting { .. }) => "reconnecting",
+                    Some(WatchState::Ended(_)) => "ended",
+                };
+                format!("{c} ({state})")
+            })
+            .collect();
+        Some(format!("k8s {}", states.join(", ")))
+    }
+
+    fn status(&self) -> Option<String> {
+        self.state.filter_error.clone()
+    }
+
+    fn filterable(&self) -> bool {
+        true
     }
 
     fn key_hints(&self) -> Vec<KeyHint> {
         if let Some(detail) = &self.detail {
             return detail.key_hints();
         }
+        if self.state.picker.is_some() {
+            return vec![
+                KeyHint::new("↑↓", "move"),
+                KeyHint::new("Space", "check"),
+                KeyHint::new("Enter", "choose"),
+                KeyHint::new("Esc", "close"),
+            ];
+        }
         vec![
             KeyHint::new("j/k ↑↓", "select"),
-            KeyHint::new("PgUp/PgDn", "page"),
-            KeyHint::new("/", "filter"),
             KeyHint::new("Enter", "details"),
+            KeyHint::new("[ ] :deploy", "kind"),
+            KeyHint::new("/ -l", "filter"),
+            KeyHint::new("Shift+letter < >", "sort"),
+            KeyHint::new("r", "reverse"),
+            KeyHint::new("n", "namespace"),
+            KeyHint::new("c", "contexts"),
         ]
+    }
+
+    fn palette_entries(&self) -> Vec<PaletteEntry> {
+        Kind::ALL.iter().map(|k| k.palette_entry()).collect()
     }
 
     fn render(&mut self, area: Rect, buf: &mut Buffer) {
@@ -482,11 +417,31 @@ impl View for KubeView {
                 self.detail = None;
                 return KeyOutcome::Consumed;
             }
-            return outcome;
+            // A reveal or a kind from the palette leaves the detail for the list.
+            if outcome == KeyOutcome::Ignored
+                && matches!(event, ViewEvent::Reveal(_) | ViewEvent::Palette(_))
+            {
+                self.detail = None;
+            } else {
+                return outcome;
+            }
         }
         let outcome = match event {
-            ViewEvent::Key(press) if !press.modifiers.alt => self.handle_key(press.key),
+            ViewEvent::Key(press) if !press.modifiers.alt && !press.modifiers.ctrl => {
+                self.key(press.key)
+            }
             ViewEvent::Reveal(resource) => return self.reveal(resource),
+            ViewEvent::Filter(text) => {
+                self.state.set_filter(text);
+                KeyOutcome::Consumed
+            }
+            ViewEvent::Palette(entry) => match Kind::from_word(&entry.name) {
+                Some(kind) => {
+                    self.show(kind);
+                    KeyOutcome::Consumed
+                }
+                None => KeyOutcome::Ignored,
+            },
             ViewEvent::Focus(true) => KeyOutcome::Consumed,
             _ => KeyOutcome::Ignored,
         };
@@ -498,46 +453,5 @@ impl View for KubeView {
 
     fn take_intents(&mut self) -> Vec<Intent> {
         std::mem::take(&mut self.intents)
-    }
-
-    fn handle_key(&mut self, key: Key) -> KeyOutcome {
-        let s = &mut self.state;
-        if s.editing {
-            match key {
-                Key::Char(c) => s.filter.push(c),
-                Key::Backspace => {
-                    s.filter.pop();
-                }
-                Key::Enter => s.editing = false,
-                Key::Esc => {
-                    s.filter.clear();
-                    s.editing = false;
-                }
-                _ => return KeyOutcome::Ignored,
-            }
-            s.selected = 0;
-            s.offset = 0;
-            return KeyOutcome::Consumed;
-        }
-        let count = match_count(&self.model.lock(), &s.filter);
-        let last = count.saturating_sub(1);
-        let page = s.page.max(1);
-        match key {
-            Key::Char('j') | Key::Down => s.selected = (s.selected + 1).min(last),
-            Key::Char('k') | Key::Up => s.selected = s.selected.saturating_sub(1),
-            Key::PageDown => s.selected = (s.selected + page).min(last),
-            Key::PageUp => s.selected = s.selected.saturating_sub(page),
-            Key::Home => s.selected = 0,
-            Key::End => s.selected = last,
-            Key::Char('/') => s.editing = true,
-            Key::Enter => return self.open_detail(),
-            Key::Esc if !s.filter.is_empty() => {
-                s.filter.clear();
-                s.selected = 0;
-                s.offset = 0;
-            }
-            _ => return KeyOutcome::Ignored,
-        }
-        KeyOutcome::Consumed
     }
 }

@@ -75,7 +75,7 @@ async fn enter_opens_the_selected_pod_and_esc_returns_with_the_selection_kept() 
     env.plugin.start().await.unwrap();
     let mut view = env.plugin.view().unwrap();
     let model = env.plugin.model();
-    while model.lock().pod_count() < 10 {
+    while model.lock().count(vcli_plugin_kubernetes::Kind::Pods) < 10 {
         tokio::time::timeout(Duration::from_secs(20), env.frames.notified())
             .await
             .expect("the pod list arrives");

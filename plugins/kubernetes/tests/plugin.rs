@@ -13,7 +13,7 @@ use vcli_plugin_api::{
     CancellationToken, Capability, DescribePlugin, HealthState, HostServices, Plugin, PluginConfig,
     PluginContext,
 };
-use vcli_plugin_kubernetes::{ConnectionStatus, KubernetesPlugin};
+use vcli_plugin_kubernetes::{Kind, KubernetesPlugin, Request, WatchState};
 
 #[test]
 fn metadata_and_command_tree() {
@@ -193,43 +193,48 @@ async fn watchers_keep_the_model_current_until_stopped() {
                 .unwrap_or_else(|_| {
                     let m = model.lock();
                     panic!(
-                        "model never showed {what}: {:?} pods={} deployments={} services={}",
-                        m.connection,
-                        m.pod_count(),
-                        m.deployment_count(),
-                        m.service_count()
+                        "model never showed {what}: {:?} pods={} deployments={}",
+                        m.watch(Kind::Pods, "emulator"),
+                        m.count(Kind::Pods),
+                        m.count(Kind::Deployments),
                     )
                 });
             }
         };
-    wait(
-        "the pods",
-        Box::new(|m| m.pod_count() == 12 && m.deployment_count() == 3 && m.service_count() == 5),
-    )
-    .await;
+    wait("the pods", Box::new(|m| m.count(Kind::Pods) == 12)).await;
     {
         let m = model.lock();
-        assert_eq!(m.context, "emulator");
+        assert_eq!(m.contexts, ["emulator"]);
         assert_eq!(m.namespace.as_deref(), Some("default"));
-        assert_eq!(m.connection, ConnectionStatus::Connected);
-        assert_eq!(m.pod_status_counts().get("CrashLoopBackOff"), Some(&1));
+        assert_eq!(m.watch(Kind::Pods, "emulator"), Some(&WatchState::Live));
+        assert_eq!(
+            m.count(Kind::Deployments),
+            0,
+            "other kinds are watched once shown"
+        );
     }
+    model.request(Request::Watch(Kind::Deployments));
+    wait(
+        "the deployments",
+        Box::new(|m| m.count(Kind::Deployments) == 3),
+    )
+    .await;
     env.emulator
         .state()
         .delete::<Pod>("default", names::API_POD);
-    wait("the deletion", Box::new(|m| m.pod_count() == 11)).await;
+    wait("the deletion", Box::new(|m| m.count(Kind::Pods) == 11)).await;
     env.plugin.stop().await.unwrap();
     env.emulator
         .state()
         .delete::<Pod>("default", names::MULTI_POD);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        model.lock().pod_count(),
+        model.lock().count(Kind::Pods),
         11,
         "stopped watchers change nothing"
     );
     env.plugin.start().await.unwrap();
-    wait("the restart", Box::new(|m| m.pod_count() == 10)).await;
+    wait("the restart", Box::new(|m| m.count(Kind::Pods) == 10)).await;
     env.cancel.cancel();
     assert!(env.plugin.view().is_some());
 }

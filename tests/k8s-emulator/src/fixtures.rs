@@ -94,6 +94,10 @@ pub mod names {
     pub const CHATTY_POD: &str = "chatty";
     /// Namespaces that [`super::Fixtures::with_generated_pods`] spreads its pods over.
     pub const GENERATED_NAMESPACES: [&str; 4] = ["load-0", "load-1", "load-2", "load-3"];
+    /// The namespace of the second cluster's pods ([`Fixtures::second_cluster`](super::Fixtures::second_cluster)).
+    pub const SECOND_CLUSTER_NAMESPACE: &str = "edge";
+    /// The second cluster's pods.
+    pub const SECOND_CLUSTER_PODS: [&str; 3] = ["edge-00000", "edge-00001", "edge-00002"];
 }
 
 /// The starting content of an emulated cluster. Fields are public so tests can tweak the
@@ -206,6 +210,29 @@ impl Fixtures {
         fixtures.services = services::services(now);
         fixtures.events = events::events(now);
         fixtures.logs = log_lines::logs(now, &fixtures.pods);
+        fixtures
+    }
+
+    /// A second, smaller cluster for multi-context tests and demos: the
+    /// namespaces `default` and `edge`, and three Running pods `edge-00000`
+    /// to `edge-00002` in `edge` (labelled `app=load`, like generated pods),
+    /// so its rows never look like the standard cluster's.
+    pub fn second_cluster() -> Self {
+        let mut fixtures = Self::empty();
+        let created = fixtures.now - Duration::from_secs(2 * 3600);
+        for ns in ["default", names::SECOND_CLUSTER_NAMESPACE] {
+            fixtures
+                .namespaces
+                .push(cluster::namespace(ns, created, &[]));
+        }
+        for (i, name) in names::SECOND_CLUSTER_PODS.iter().enumerate() {
+            fixtures.pods.push(build::generated_pod(
+                names::SECOND_CLUSTER_NAMESPACE,
+                name,
+                i,
+                created,
+            ));
+        }
         fixtures
     }
 

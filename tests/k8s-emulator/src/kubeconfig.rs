@@ -37,16 +37,39 @@ impl User {
 
 /// The kubeconfig (YAML) for a server at `server_url` whose certificate `ca_pem` signed.
 pub(crate) fn render(server_url: &str, ca_pem: &str) -> String {
+    render_clusters(server_url, ca_pem, &[])
+}
+
+/// The kubeconfig of the first server (its four contexts, as [`render`]
+/// writes them) and of more servers: `(context, url, ca_pem)`, each a
+/// cluster of its own reached as the admin, in namespace `default`.
+pub(crate) fn render_clusters(
+    server_url: &str,
+    ca_pem: &str,
+    more: &[(String, String, String)],
+) -> String {
     use base64::Engine;
-    let ca_data = base64::engine::general_purpose::STANDARD.encode(ca_pem);
+    let encode = |pem: &str| base64::engine::general_purpose::STANDARD.encode(pem);
     let mut out = String::new();
     out.push_str("apiVersion: v1\nkind: Config\npreferences: {}\ncurrent-context: emulator\n");
     out.push_str("clusters:\n");
-    out.push_str(&format!(
-        "- name: emulator\n  cluster:\n    server: {}\n    certificate-authority-data: {ca_data}\n",
-        quote(server_url)
-    ));
+    let first = std::iter::once(("emulator", server_url, ca_pem));
+    let others = more
+        .iter()
+        .map(|(c, u, p)| (c.as_str(), u.as_str(), p.as_str()));
+    for (name, url, pem) in first.chain(others) {
+        out.push_str(&format!(
+            "- name: {name}\n  cluster:\n    server: {}\n    certificate-authority-data: {}\n",
+            quote(url),
+            encode(pem)
+        ));
+    }
     out.push_str("contexts:\n");
+    for (context, _, _) in more {
+        out.push_str(&format!(
+            "- name: {context}\n  context:\n    cluster: {context}\n    user: emulator-admin\n    namespace: default\n"
+        ));
+    }
     for (context, user, namespace) in [
         ("emulator", "emulator-admin", "default"),
         ("emulator-kube-system", "emulator-admin", "kube-system"),
@@ -100,6 +123,28 @@ mod tests {
         );
         assert_eq!(User::from_authorization(Some("Bearer nope")), None);
         assert_eq!(User::from_authorization(None), None);
+    }
+
+    #[test]
+    fn more_clusters_get_a_context_each() {
+        let more = [(
+            "emulator-2".to_owned(),
+            "https://127.0.0.1:2345".to_owned(),
+            "PEM2".to_owned(),
+        )];
+        let yaml = render_clusters("https://127.0.0.1:1234", "PEM", &more);
+        for needle in [
+            "current-context: emulator\n",
+            "- name: emulator-2\n  cluster:\n    server: \"https://127.0.0.1:2345\"\n    certificate-authority-data: UEVNMg==\n",
+            "- name: emulator-2\n  context:\n    cluster: emulator-2\n    user: emulator-admin\n",
+            "- name: forbidden",
+        ] {
+            assert!(yaml.contains(needle), "{needle} missing from\n{yaml}");
+        }
+        assert_eq!(
+            render("https://127.0.0.1:1234", "PEM"),
+            render_clusters("https://127.0.0.1:1234", "PEM", &[])
+        );
     }
 
     #[test]

@@ -27,6 +27,11 @@ struct Args {
     /// address, e.g. 127.0.0.1:0.
     #[arg(long, value_name = "ADDR")]
     metrics_listen: Option<SocketAddr>,
+    /// Clusters to serve: the first has the standard fixtures; each more one
+    /// (contexts `emulator-2`, `emulator-3`, ...) a small cluster of its own
+    /// on the next port (any free one with `--port 0`), all in one kubeconfig.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=8))]
+    contexts: u16,
 }
 
 #[tokio::main]
@@ -40,34 +45,56 @@ async fn main() -> std::io::Result<()> {
         Emulator::start_on(fixtures, SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
     if args.chatty_rate > 0 {
         emulator.start_chatter(args.chatty_rate);
+    }
+    let mut others = Vec::new();
+    for i in 2..=args.contexts {
+        let port = if args.port == 0 {
+            0
+        } else {
+            args.port.checked_add(i - 1).ok_or_else(|| {
+                std::io::Error::other("--port leaves no room for the other clusters")
+            })?
+        };
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let other = Emulator::start_on(Fixtures::second_cluster(), addr).await?;
+        others.push((format!("emulator-{i}"), other));
+    }
+    let named: Vec<(&str, &Emulator)> = others.iter().map(|(n, e)| (n.as_str(), e)).collect();
+    let path = match args.kubeconfig {
+        Some(path) => path,
+        None => std::env::temp_dir().join(format!("kubeconfig-{}.yaml", emulator.addr().port())),
+    };
+    emulator.write_kubeconfig_with_to(&path, &named)?;
+    // Scripts read the address off this first line.
+    println!("Kubernetes API emulator listening on {}", emulator.url());
+    if args.chatty_rate > 0 {
         println!(
             "pod default/chatty writes {} log lines a second",
             args.chatty_rate
         );
     }
-    let path = match args.kubeconfig {
-        Some(path) => {
-            emulator.write_kubeconfig_to(&path)?;
-            path
-        }
-        None => emulator.write_kubeconfig(&std::env::temp_dir())?,
-    };
-    println!("Kubernetes API emulator listening on {}", emulator.url());
     let exporter = match args.metrics_listen {
         Some(addr) => Some(MetricsExporter::start(emulator.state().clone(), addr).await?),
         None => None,
     };
+    for (name, other) in &others {
+        println!("second cluster {name} listening on {}", other.url());
+    }
     println!("kubeconfig: {}", path.display());
     println!("try: kubectl --kubeconfig {} get pods -A", path.display());
     if let Some(exporter) = &exporter {
         println!("metrics: http://{}/metrics", exporter.addr());
     }
+    let extra: String = others.iter().map(|(n, _)| format!(", {n}")).collect();
     println!(
-        "contexts: emulator (default), emulator-kube-system, bad-token (401), forbidden (403)"
+        "contexts: emulator (default), emulator-kube-system, bad-token (401), forbidden (403){extra}"
     );
     tokio::signal::ctrl_c().await?;
     println!("shutting down");
     drop(exporter);
     emulator.shutdown().await;
+    for (_, other) in others {
+        other.shutdown().await;
+    }
     Ok(())
 }

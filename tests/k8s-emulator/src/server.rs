@@ -110,6 +110,32 @@ impl Emulator {
         Ok(path)
     }
 
+    /// The kubeconfig for this emulator and `others`, each of those a
+    /// cluster with one context of the given name (admin, namespace
+    /// `default`); this emulator keeps its four contexts and stays current.
+    pub fn kubeconfig_yaml_with(&self, others: &[(&str, &Emulator)]) -> String {
+        let more: Vec<(String, String, String)> = others
+            .iter()
+            .map(|(context, e)| {
+                (
+                    (*context).to_owned(),
+                    e.https_url(),
+                    e.ca_certificate_pem().to_owned(),
+                )
+            })
+            .collect();
+        kubeconfig::render_clusters(&self.https_url(), &self.tls.ca_pem, &more)
+    }
+
+    /// Writes [`Emulator::kubeconfig_yaml_with`] to exactly `path`.
+    pub fn write_kubeconfig_with_to(
+        &self,
+        path: &Path,
+        others: &[(&str, &Emulator)],
+    ) -> std::io::Result<()> {
+        kubeconfig::write(path, &self.kubeconfig_yaml_with(others))
+    }
+
     /// Writes the kubeconfig to exactly `path`.
     pub fn write_kubeconfig_to(&self, path: &Path) -> std::io::Result<()> {
         kubeconfig::write(path, &self.kubeconfig_yaml())

@@ -7,7 +7,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
-use vcli_plugin_api::{Intent, KeyHint, KeyOutcome, View, ViewEvent};
+use vcli_plugin_api::{Intent, KeyHint, KeyOutcome, PaletteEntry, View, ViewEvent};
 
 thread_local! {
     /// Set while this thread runs view code, so that the TUI's panic hook
@@ -143,6 +143,11 @@ impl HostedView {
     /// The status message.
     pub fn status(&mut self) -> Option<String> {
         self.call("status", None, |v| v.status())
+    }
+
+    /// The words the view adds to the palette.
+    pub fn palette_entries(&mut self) -> Vec<PaletteEntry> {
+        self.call("palette_entries", Vec::new(), |v| v.palette_entries())
     }
 
     /// Intents produced since the last call.

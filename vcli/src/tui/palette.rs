@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use vcli_plugin_api::PaletteEntry;
+
 /// Lines of history kept on disk.
 pub const HISTORY_LINES: usize = 500;
 
@@ -26,6 +28,9 @@ pub struct Palette {
     pub plugin_commands: Vec<String>,
     /// Which offered command Tab last filled in, while it is untouched.
     pub suggestion: Option<usize>,
+    /// The focused view's own words (`pods`, `deploy`), asked when the
+    /// palette opens.
+    pub view_entries: Vec<PaletteEntry>,
 }
 
 /// A line the palette accepted.
@@ -87,6 +92,19 @@ impl Palette {
             command: command.to_owned(),
             matches: sub.clone(),
         })
+    }
+
+    /// The focused view's entry that `line` names: one word, its name or
+    /// an alias (with or without a leading `:`, as k9s users type it).
+    pub fn view_entry(&self, line: &str) -> Option<PaletteEntry> {
+        let word = line.trim().trim_start_matches(':');
+        if word.is_empty() || word.contains(char::is_whitespace) {
+            return None;
+        }
+        self.view_entries
+            .iter()
+            .find(|e| e.answers_to(word))
+            .cloned()
     }
 
     /// Completes the word under the cursor (the end of the line): one
@@ -162,10 +180,22 @@ impl Palette {
                 .filter(|f| f.starts_with(current))
                 .collect()
         } else if depth == 0 {
+            // Only the first word can be a view's entry, so entries are
+            // offered beside the plugin commands at depth 0.
+            let entries = if done.is_empty() {
+                self.view_entries
+                    .iter()
+                    .flat_map(PaletteEntry::words)
+                    .collect()
+            } else {
+                Vec::new()
+            };
             self.plugin_commands
                 .iter()
+                .map(String::as_str)
+                .chain(entries)
                 .filter(|c| c.starts_with(current))
-                .cloned()
+                .map(str::to_owned)
                 .collect()
         } else {
             cmd.get_subcommands()

@@ -1,7 +1,7 @@
 //! `update`: the only place the model changes. Pure apart from calls into
 //! the hosted views (which are themselves models the plugins keep).
 
-use vcli_plugin_api::{Key, KeyOutcome, KeyPress, Mouse, MouseKind, ViewEvent};
+use vcli_plugin_api::{Key, KeyOutcome, KeyPress, Mouse, MouseKind, PaletteEntry, ViewEvent};
 
 use super::hosted::HostedView;
 use super::keys::{Action, legacy_key};
@@ -218,6 +218,7 @@ fn key(model: &mut Model, press: KeyPress, effects: &mut Vec<Effect>) {
         Some(Action::Palette) => {
             model.palette.error = None;
             model.palette.candidates.clear();
+            model.palette.view_entries = focused_palette_entries(model);
             model.overlay = Some(Overlay::Palette);
         }
         Some(Action::Filter) => {
@@ -319,6 +320,14 @@ fn deliver(model: &mut Model, event: &ViewEvent, effects: &mut Vec<Effect>) {
         view.handle(event);
         let intents = view.take_intents();
         intents_to_effects(model, plugin, intents, effects);
+    }
+}
+
+/// The palette words of the focused plugin view (none for host tabs).
+fn focused_palette_entries(model: &mut Model) -> Vec<PaletteEntry> {
+    match model.active_tab() {
+        Tab::Plugin { view: Some(v), .. } => v.palette_entries(),
+        _ => Vec::new(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Text being typed: the command palette's keys, pasted text, and the
 //! command tab a palette line opens.
 
-use vcli_plugin_api::{Key, KeyPress};
+use vcli_plugin_api::{Key, KeyPress, ViewEvent};
 
 use super::super::model::{CommandPane, Model, Overlay, Tab};
 use super::super::msg::Effect;
@@ -44,6 +44,20 @@ pub(super) fn palette_key(model: &mut Model, press: KeyPress, effects: &mut Vec<
         }
         Key::Enter => {
             let line = palette.input.trim().to_owned();
+            // A line that is one of the focused view's words goes to the
+            // view; its entries are asked again, as its state may have changed.
+            let entries = super::focused_palette_entries(model);
+            let palette = &mut model.palette;
+            palette.view_entries = entries;
+            if let Some(entry) = palette.view_entry(&line) {
+                palette.remember(&line);
+                palette.input.clear();
+                palette.error = None;
+                model.overlay = None;
+                super::deliver(model, &ViewEvent::Palette(entry), effects);
+                effects.push(Effect::SaveHistory);
+                return;
+            }
             match palette.parse(&line) {
                 Ok(parsed) => {
                     palette.remember(&line);
