@@ -86,7 +86,9 @@ async fn enter_opens_the_selected_pod_and_esc_returns_with_the_selection_kept() 
     let area = Rect::new(0, 0, 100, 30);
     let mut buf = Buffer::empty(area);
     view.render(area, &mut buf);
-    let selected_row: String = (0..100).map(|x| buf[(x, 7)].symbol().to_owned()).collect();
+    // The third row of the list, below the header.
+    let y = vcli_plugin_kubernetes::TABLE_TOP + 2;
+    let selected_row: String = (0..100).map(|x| buf[(x, y)].symbol().to_owned()).collect();
     assert_eq!(view.handle_event(&press(Key::Enter)), KeyOutcome::Consumed);
     let mut buf = Buffer::empty(area);
     view.render(area, &mut buf);
@@ -101,10 +103,10 @@ async fn enter_opens_the_selected_pod_and_esc_returns_with_the_selection_kept() 
     assert_eq!(view.handle_event(&press(Key::Esc)), KeyOutcome::Consumed);
     let mut buf = Buffer::empty(area);
     view.render(area, &mut buf);
-    let row: String = (0..100).map(|x| buf[(x, 7)].symbol().to_owned()).collect();
+    let row: String = (0..100).map(|x| buf[(x, y)].symbol().to_owned()).collect();
     assert_eq!(row, selected_row, "the same row, still selected");
     assert!(
-        buf[(2, 7)]
+        buf[(2, y)]
             .modifier
             .contains(ratatui_core::style::Modifier::REVERSED)
     );
