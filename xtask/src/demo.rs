@@ -49,7 +49,7 @@ pub(crate) fn run(release: bool, pods: u32) -> Result<()> {
 
 fn demo(bin: &Path, dir: &Path, pods: u32) -> Result<ExitStatus> {
     let kubeconfig = dir.join("kubeconfig");
-    let (_emulator, url, metrics) = spawn_emulator(bin, &kubeconfig, pods, true)?;
+    let (_emulator, url, metrics) = spawn_emulator(bin, &kubeconfig, pods, true, &[])?;
     eprintln!("Kubernetes API emulator at {url}");
     let (_prometheus, prometheus_url) = match (which("prometheus"), metrics) {
         (Some(binary), Some(metrics)) => {
@@ -85,7 +85,18 @@ fn demo(bin: &Path, dir: &Path, pods: u32) -> Result<ExitStatus> {
 
 /// Starts the emulator and waits for it to say where it listens.
 pub(crate) fn start_emulator(bin: &Path, kubeconfig: &Path, pods: u32) -> Result<(Owned, String)> {
-    let (owned, url, _) = spawn_emulator(bin, kubeconfig, pods, false)?;
+    let (owned, url, _) = spawn_emulator(bin, kubeconfig, pods, false, &[])?;
+    Ok((owned, url))
+}
+
+/// The emulator with more flags of its own (e.g. `--chatty-rate 1000`).
+pub(crate) fn start_emulator_with(
+    bin: &Path,
+    kubeconfig: &Path,
+    pods: u32,
+    extra: &[&str],
+) -> Result<(Owned, String)> {
+    let (owned, url, _) = spawn_emulator(bin, kubeconfig, pods, false, extra)?;
     Ok((owned, url))
 }
 
@@ -97,6 +108,7 @@ fn spawn_emulator(
     kubeconfig: &Path,
     pods: u32,
     metrics: bool,
+    extra: &[&str],
 ) -> Result<(Owned, String, Option<String>)> {
     let mut command = Command::new(bin.join("k8s-emulator"));
     command
@@ -107,6 +119,7 @@ fn spawn_emulator(
     if metrics {
         command.arg("--metrics-listen").arg("127.0.0.1:0");
     }
+    command.args(extra);
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

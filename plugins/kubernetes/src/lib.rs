@@ -125,7 +125,6 @@ impl KubernetesPlugin {
             settings,
         ))
     }
-
 }
 
 #[async_trait]

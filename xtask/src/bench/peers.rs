@@ -83,7 +83,10 @@ pub(crate) fn run(
         ),
         (
             "kubetui 1.14.0",
-            format!("{env} exec {} --all-namespaces", bin.join("kubetui").display()),
+            format!(
+                "{env} exec {} --all-namespaces",
+                bin.join("kubetui").display()
+            ),
             format!("/{count}]"),
         ),
     ];
@@ -152,18 +155,27 @@ fn measure(name: &str, command: &str, marker: &str) -> Result<Measured> {
 
 /// A tmux server of its own with one 200x50 pane running a command; the
 /// server (and so the command) ends when this is dropped.
-struct Pane {
+pub(super) struct Pane {
     socket: String,
 }
 
 impl Pane {
-    fn open(command: &str) -> Result<Pane> {
+    pub(super) fn open(command: &str) -> Result<Pane> {
         let pane = Pane {
             socket: format!("vcli-bench-{}", std::process::id()),
         };
         let status = pane
             .tmux()
-            .args(["-f", "/dev/null", "new-session", "-d", "-x", "200", "-y", "50"])
+            .args([
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "200",
+                "-y",
+                "50",
+            ])
             .arg(command)
             .status()
             .context("cannot run tmux")?;
@@ -179,13 +191,41 @@ impl Pane {
         cmd
     }
 
-    fn screen(&self) -> Result<String> {
+    /// Types `keys` (tmux key names, e.g. `Enter`), one send-keys each, so
+    /// that Escape is never read together with the next key as Alt-key.
+    pub(super) fn keys(&self, keys: &[&str]) -> Result<()> {
+        for key in keys {
+            let status = self.tmux().args(["send-keys", key]).status()?;
+            if !status.success() {
+                bail!("tmux send-keys {key} failed with {status}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits (up to 30 s) until `text` is on the screen.
+    pub(super) fn wait_for(&self, text: &str) -> Result<String> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen()?;
+            if screen.contains(text) {
+                return Ok(screen);
+            }
+            if Instant::now() > deadline {
+                bail!("{text:?} not on the screen within 30 s; the screen:\n{screen}");
+            }
+            // Another program's screen: there is no event to await.
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    pub(super) fn screen(&self) -> Result<String> {
         let out = self.tmux().args(["capture-pane", "-p"]).output()?;
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// The command's process (the pane's, since the command is `exec`ed).
-    fn pid(&self) -> Result<u32> {
+    pub(super) fn pid(&self) -> Result<u32> {
         let out = self
             .tmux()
             .args(["display-message", "-p", "#{pane_pid}"])

@@ -2,7 +2,8 @@
 //! pseudo-terminal (util-linux `script`): time from launch to the first
 //! frame, CPU while nothing changes, and resident memory after start-up,
 //! with the Kubernetes emulator serving a few pods and then 10,000; with
-//! 10,000, also kdash and kubetui side by side (`peers.rs`).
+//! 10,000, also kdash and kubetui side by side (`peers.rs`); then a minute
+//! of log follow at 1,000 lines a second (`follow.rs`).
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -36,7 +37,7 @@ pub(crate) fn run() -> Result<()> {
         for pods in [0, 10_000] {
             measure(&bin, &dir, pods, baseline)?;
         }
-        Ok(())
+        super::follow::run(&bin, &dir)
     })();
     let _ = std::fs::remove_dir_all(&dir);
     result

@@ -12,10 +12,10 @@ use vcli_plugin_api::{NetworkService, PluginError};
 use super::{DetailTarget, Loadable, SharedDetail};
 use crate::client::{self, Conn};
 use crate::describe::describe_text;
-use vcli_plugin_api::print::to_yaml;
 use crate::get::get_one;
 use crate::resources::Kind;
 use crate::settings::ConnectOptions;
+use vcli_plugin_api::print::to_yaml;
 
 /// The annotation naming the container kubectl picks without `-c`.
 const DEFAULT_CONTAINER: &str = "kubectl.kubernetes.io/default-container";
