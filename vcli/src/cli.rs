@@ -247,7 +247,10 @@ fn init_tracing(verbose: u8) {
     // Directives are parsed only when asked for: a plain level filter keeps
     // start-up cheap.
     let _ = match directives {
+        // The formatter's own filter lets everything through (its default,
+        // INFO, would drop debug events before the directives see them).
         Some(directives) => builder
+            .with_max_level(tracing::Level::TRACE)
             .finish()
             .with(log_targets(&directives))
             .try_init()
