@@ -74,7 +74,7 @@ pub(crate) fn run(
                 dir.join("state").display(),
                 vcli.display()
             ),
-            format!("Pods: {count}"),
+            format!("Pods {count} "),
         ),
         (
             "kdash 2.1.1",
