@@ -12,7 +12,7 @@ use vcli::manager::{Event, EventKind, PluginInfo, ResourceUsage};
 use vcli::tui::hosted::HostedView;
 use vcli::tui::model::{CommandState, Model, Overlay, PluginAction, PluginRow, Tab};
 use vcli::tui::msg::{Effect, Msg};
-use vcli::tui::update::update;
+use vcli::tui::update::{lens_missing, update};
 use vcli::tui::{initial_model, view};
 use vcli::{Catalog, Config};
 use vcli_plugin_api::ratatui_core::buffer::Buffer;
@@ -358,6 +358,7 @@ fn screens() {
             Msg::Lenses {
                 resource: ResourceRef::new("Pod", "web-1").in_namespace("shop"),
                 lenses: Vec::new(),
+                note: None,
                 commands: vec![
                     ResourceCommand::new("logs", "steady echo logs web-1"),
                     ResourceCommand::new("describe", "steady echo describe web-1"),
@@ -385,11 +386,85 @@ fn screens() {
                     }),
                 )],
                 commands: Vec::new(),
+                note: None,
             },
         );
         update(m, key('/'));
         typed(m, "web");
     });
+    snapshot("lens_without_the_other_plugin", |m| {
+        m.lens_owner = Some("demo");
+        let resource = ResourceRef::new("Pod", "web-1").in_namespace("shop");
+        let mut prometheus = info(
+            "prometheus",
+            LifecycleState::Registered,
+            HealthStatus::unknown(),
+        );
+        prometheus.enabled = false;
+        let plugins = [
+            info("demo", LifecycleState::Running, HealthStatus::healthy("ok")),
+            prometheus,
+        ];
+        let note = lens_missing(&plugins, "demo", &resource);
+        update(
+            m,
+            Msg::Lenses {
+                resource,
+                lenses: Vec::new(),
+                commands: Vec::new(),
+                note,
+            },
+        );
+    });
+}
+
+#[test]
+fn the_lens_note_says_what_is_missing() {
+    let pod = ResourceRef::new("Pod", "web-1").in_namespace("shop");
+    let running = |name| info(name, LifecycleState::Running, HealthStatus::healthy("ok"));
+    assert_eq!(
+        lens_missing(&[running("kubernetes")], "kubernetes", &pod),
+        Some(
+            "Nothing else shows Pod shop/web-1: this build has no other plugin \
+             (`cargo xtask bundle` builds one with more)."
+                .to_owned()
+        )
+    );
+    let mut disabled = info(
+        "prometheus",
+        LifecycleState::Registered,
+        HealthStatus::unknown(),
+    );
+    disabled.enabled = false;
+    let failed = info(
+        "prometheus",
+        LifecycleState::Failed,
+        HealthStatus::unhealthy("down"),
+    );
+    let stopped = info(
+        "prometheus",
+        LifecycleState::Stopped,
+        HealthStatus::unknown(),
+    );
+    for (other, says) in [
+        (disabled, "prometheus is disabled in the config"),
+        (failed, "prometheus failed (the Plugins tab says why)"),
+        (stopped, "prometheus is stopped"),
+    ] {
+        assert_eq!(
+            lens_missing(&[running("kubernetes"), other], "kubernetes", &pod),
+            Some(format!("Nothing else shows Pod shop/web-1: {says}."))
+        );
+    }
+    assert_eq!(
+        lens_missing(
+            &[running("kubernetes"), running("prometheus")],
+            "kubernetes",
+            &pod
+        ),
+        None,
+        "every plugin runs: nothing is missing, so no box"
+    );
 }
 
 #[test]

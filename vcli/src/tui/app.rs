@@ -310,6 +310,11 @@ impl Host {
                     .names()
                     .flat_map(|name| self.manager.commands_for(name, &resource))
                     .collect();
+                let note = if lenses.is_empty() {
+                    update::lens_missing(&self.manager.list(), from, &resource)
+                } else {
+                    None
+                };
                 apply(
                     self,
                     model,
@@ -317,6 +322,7 @@ impl Host {
                         resource,
                         lenses,
                         commands,
+                        note,
                     },
                     screen,
                 )?;

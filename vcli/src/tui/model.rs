@@ -41,6 +41,10 @@ pub struct Model {
     /// The plugin whose view selected what the lenses show: they are shown
     /// beside that view only.
     pub lens_owner: Option<&'static str>,
+    /// Why no other plugin shows anything about the selection, when none
+    /// does (a plugin not in this build, disabled or failed): said where the
+    /// lens would be, so an operator knows what is missing.
+    pub lens_note: Option<String>,
     /// The selected resource and the command lines plugins offer for it.
     pub selection: Option<(
         vcli_plugin_api::ResourceRef,
@@ -346,6 +350,7 @@ impl Model {
             lenses: Vec::new(),
             selection: None,
             lens_owner: None,
+            lens_note: None,
             status: None,
             keys,
             theme,

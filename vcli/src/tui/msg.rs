@@ -52,6 +52,8 @@ pub enum Msg {
         lenses: Vec<HostedView>,
         /// Command lines for it.
         commands: Vec<vcli_plugin_api::ResourceCommand>,
+        /// What is missing, when no lens came.
+        note: Option<String>,
     },
     /// Output from a palette command.
     Output {

@@ -14,6 +14,7 @@ mod tabs;
 mod typing;
 
 use intents::intents_to_effects;
+pub use intents::lens_missing;
 use tabs::host_tab_key;
 use typing::{palette_key, paste};
 
@@ -98,8 +99,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             resource,
             lenses,
             commands,
+            note,
         } => {
             model.lenses = lenses;
+            model.lens_note = note;
             model.selection = Some((resource, commands));
             model.palette.suggestion = None;
         }

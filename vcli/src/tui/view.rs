@@ -31,7 +31,10 @@ pub fn draw(frame: &mut Frame<'_>, model: &mut Model) {
         Tab::Command(pane) => output::draw(pane, &theme, areas.body, buf),
     }
     if let Some(lens) = areas.lens {
-        chrome::lenses(&mut model.lenses, &theme, lens, buf);
+        match &model.lens_note {
+            Some(note) if model.lenses.is_empty() => chrome::lens_note(note, &theme, lens, buf),
+            _ => chrome::lenses(&mut model.lenses, &theme, lens, buf),
+        }
     }
     chrome::footer(model, areas.footer, buf);
     match &model.overlay {

@@ -1,7 +1,9 @@
 //! What views ask for: lenses on a selection, revealing a resource in
 //! another view, running a command line, a status message.
 
-use vcli_plugin_api::{Intent, KeyOutcome, ViewEvent};
+use vcli_plugin_api::{Intent, KeyOutcome, LifecycleState, ViewEvent};
+
+use crate::manager::PluginInfo;
 
 use super::super::model::{Model, Tab};
 use super::super::msg::Effect;
@@ -22,6 +24,7 @@ pub(super) fn intents_to_effects(
             }
             Intent::Cleared => {
                 model.lenses.clear();
+                model.lens_note = None;
                 model.selection = None;
             }
             Intent::Reveal(resource) => reveal(model, from, &resource),
@@ -55,6 +58,48 @@ pub(super) fn reveal(
             model.active = i;
             model.filter.editing = None;
         }
-        None => model.status = Some(format!("no view here shows {resource}")),
+        None => {
+            let rows = model.plugins.rows.iter().map(|row| &row.info);
+            model.status = Some(match what_is_missing(rows, from) {
+                Some(why) => format!("no view here shows {resource}: {why}"),
+                None => format!("no view here shows {resource}"),
+            });
+        }
     }
+}
+
+/// Why nothing else shows `resource`, selected in `from`'s view: which
+/// other plugins are not running, or that this build has none. `None` when
+/// every other plugin runs and simply has nothing to say about it: then
+/// nothing is missing, and no box takes the view's room.
+pub fn lens_missing(
+    plugins: &[PluginInfo],
+    from: &str,
+    resource: &vcli_plugin_api::ResourceRef,
+) -> Option<String> {
+    what_is_missing(plugins, from).map(|why| format!("Nothing else shows {resource}: {why}."))
+}
+
+/// What keeps the plugins other than `from` from answering: those not
+/// running, or that there are none; `None` when all of them run.
+fn what_is_missing<'a>(
+    plugins: impl IntoIterator<Item = &'a PluginInfo>,
+    from: &str,
+) -> Option<String> {
+    let others: Vec<_> = plugins.into_iter().filter(|p| p.name != from).collect();
+    if others.is_empty() {
+        return Some(
+            "this build has no other plugin (`cargo xtask bundle` builds one with more)".to_owned(),
+        );
+    }
+    let idle: Vec<String> = others
+        .iter()
+        .filter(|p| p.state != LifecycleState::Running)
+        .map(|p| match p.state {
+            _ if !p.enabled => format!("{} is disabled in the config", p.name),
+            LifecycleState::Failed => format!("{} failed (the Plugins tab says why)", p.name),
+            state => format!("{} is {state}", p.name),
+        })
+        .collect();
+    (!idle.is_empty()).then(|| idle.join(", "))
 }

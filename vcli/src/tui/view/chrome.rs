@@ -105,6 +105,23 @@ pub fn lenses(lenses: &mut [HostedView], theme: &Theme, area: Rect, buf: &mut Bu
     }
 }
 
+/// Where the lens would be, when no plugin offers one: what is missing.
+pub fn lens_note(note: &str, theme: &Theme, area: Rect, buf: &mut Buffer) {
+    if area.is_empty() {
+        return;
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(" lens ", theme.heading));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    Paragraph::new(note.to_owned())
+        .style(theme.muted)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
+}
+
 /// The bottom line: the filter being typed, else a status message, else
 /// the focused tab's key hints.
 pub fn footer(model: &mut Model, area: Rect, buf: &mut Buffer) {

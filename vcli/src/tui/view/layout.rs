@@ -49,14 +49,16 @@ pub fn areas(model: &Model) -> Areas {
         model.tabs.get(model.active),
         Some(super::super::model::Tab::Plugin { plugin, .. }) if Some(*plugin) == model.lens_owner
     );
-    if owner_focused && !model.lenses.is_empty() && body.height >= 6 {
+    let note_only = model.lenses.is_empty() && model.lens_note.is_some();
+    if owner_focused && (!model.lenses.is_empty() || note_only) && body.height >= 6 {
         if w >= 120 {
             // Wide: lenses on the right, a third of the width.
             let lw = w / 3;
             lens = Some(Rect::new(w - lw, body.y, lw, body.height));
             body.width = w - lw;
         } else {
-            let lh = body.height * 2 / 5;
+            // A note needs a box of two lines, not the room of a chart.
+            let lh = if note_only { 4 } else { body.height * 2 / 5 };
             lens = Some(Rect::new(0, body.y + body.height - lh, w, lh));
             body.height -= lh;
         }
