@@ -877,10 +877,12 @@ fn time_in_a_view_is_charged_to_its_plugin() {
     );
 }
 
-/// A view whose Enter asks to show a pod elsewhere, as an alert list does.
+/// A view whose Enter asks to show a resource elsewhere (a pod unless told
+/// otherwise), as an alert list does.
 #[derive(Default)]
 struct Revealer {
     intents: Vec<Intent>,
+    kind: Option<&'static str>,
 }
 
 impl View for Revealer {
@@ -892,8 +894,9 @@ impl View for Revealer {
 
     fn handle_key(&mut self, key: Key) -> KeyOutcome {
         if key == Key::Enter {
-            let pod = ResourceRef::new("Pod", "db-0").in_namespace("shop");
-            self.intents.push(Intent::Reveal(pod));
+            let kind = self.kind.unwrap_or("Pod");
+            let resource = ResourceRef::new(kind, "db-0").in_namespace("shop");
+            self.intents.push(Intent::Reveal(resource));
             KeyOutcome::Consumed
         } else {
             KeyOutcome::Ignored
@@ -926,4 +929,33 @@ fn a_reveal_focuses_the_view_that_shows_the_resource() {
     update(&mut m, special(Key::Enter));
     assert_eq!(m.active, 0, "the pods view took the pod and has focus");
     assert!(screen(&mut m).contains("> db-0"));
+}
+
+#[test]
+fn a_reveal_no_view_takes_says_which_plugin_is_missing() {
+    let mut m = model(80, 24);
+    m.add_plugin_tab("alerts", "Alerts".into(), String::new());
+    let revealer = Revealer {
+        kind: Some("Volume"),
+        ..Revealer::default()
+    };
+    update(
+        &mut m,
+        Msg::View {
+            plugin: "alerts",
+            view: Some(HostedView::new("alerts", Box::new(revealer))),
+            waiting: String::new(),
+        },
+    );
+    let alerts = m.tabs.iter().position(|t| t.title() == "Alerts").unwrap();
+    update(
+        &mut m,
+        key(char::from(b'1' + u8::try_from(alerts).unwrap())),
+    );
+    update(&mut m, special(Key::Enter));
+    assert_eq!(m.active, alerts, "no view took it: focus stays");
+    assert_eq!(
+        m.status.as_deref(),
+        Some("no view here shows Volume shop/db-0: flaky failed (the Plugins tab says why)")
+    );
 }
