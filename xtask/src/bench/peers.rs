@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -161,8 +162,16 @@ pub(super) struct Pane {
 
 impl Pane {
     pub(super) fn open(command: &str) -> Result<Pane> {
+        // A socket of its own per pane: the previous pane's server may still
+        // be exiting, and a new session on its socket fails with "server
+        // exited unexpectedly".
+        static PANES: AtomicUsize = AtomicUsize::new(0);
         let pane = Pane {
-            socket: format!("vcli-bench-{}", std::process::id()),
+            socket: format!(
+                "vcli-bench-{}-{}",
+                std::process::id(),
+                PANES.fetch_add(1, Ordering::Relaxed)
+            ),
         };
         let status = pane
             .tmux()
