@@ -213,6 +213,9 @@ impl KubeView {
         self.model.request(Request::Watch(kind));
         if self.state.kind != kind {
             self.state.kind = kind;
+            // A filter typed for one kind rarely means anything for another
+            // (k9s drops it too): the new list starts whole.
+            self.state.set_filter("");
             self.state.selected = 0;
             self.state.offset = 0;
         }

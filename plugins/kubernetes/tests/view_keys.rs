@@ -179,6 +179,12 @@ fn the_filter_line_filters_and_a_bad_selector_keeps_the_rows() {
     assert_eq!(names(&view, &model).len(), 4);
     assert_eq!(view.status(), None);
     assert!(view.filterable());
+    // Another kind starts whole, and coming back does not bring the filter.
+    view.handle_event(&ViewEvent::Filter("crash".into()));
+    press(&mut view, Key::Char(']'));
+    assert_eq!(view.state().filter_text_shown(), "(none)");
+    press(&mut view, Key::Char('['));
+    assert_eq!(names(&view, &model).len(), 4);
 }
 
 #[test]
