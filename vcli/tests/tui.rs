@@ -844,6 +844,62 @@ fn without_colour_the_selection_is_reverse_video_and_marked() {
     );
 }
 
+/// A view that paints in colour, as plugin views do: red text, and a word
+/// on a yellow background (a search match, a selection).
+struct Painter;
+
+impl View for Painter {
+    fn title(&self) -> String {
+        "Painter".into()
+    }
+
+    fn render(&mut self, area: Rect, buf: &mut Buffer) {
+        use vcli_plugin_api::ratatui_core::style::Color;
+        buf.set_string(area.x, area.y, "failing", Style::new().fg(Color::Red));
+        let highlight = Style::new().fg(Color::Black).bg(Color::Yellow);
+        buf.set_string(area.x, area.y + 1, "match", highlight);
+    }
+}
+
+#[test]
+fn no_color_holds_for_what_plugin_views_paint() {
+    use ratatui::style::{Color, Modifier};
+    for color in [true, false] {
+        let mut m = model(80, 24);
+        m.theme = vcli::tui::theme::Theme::new(vcli::tui::theme::ThemeName::Dark, color);
+        update(
+            &mut m,
+            Msg::View {
+                plugin: "demo",
+                view: Some(HostedView::new("demo", Box::new(Painter))),
+                waiting: String::new(),
+            },
+        );
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal.draw(|frame| view::draw(frame, &mut m)).unwrap();
+        let buffer = terminal.backend().buffer();
+        // The body starts on row 2, below the header and the tab bar.
+        let (text, highlight) = (&buffer[(0, 2)], &buffer[(0, 3)]);
+        assert_eq!((text.symbol(), highlight.symbol()), ("f", "m"));
+        if color {
+            assert_eq!(text.fg, Color::Red);
+            assert_eq!(highlight.bg, Color::Yellow);
+        } else {
+            let coloured = buffer
+                .content
+                .iter()
+                .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+                .count();
+            assert_eq!(coloured, 0, "NO_COLOR: no cell keeps a colour");
+            assert!(
+                highlight.modifier.contains(Modifier::REVERSED),
+                "a coloured background stays visible as reverse video"
+            );
+            assert!(!text.modifier.contains(Modifier::REVERSED));
+        }
+    }
+}
+
 /// A view that spends a few milliseconds in `render`.
 struct Busy;
 

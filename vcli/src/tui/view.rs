@@ -53,4 +53,22 @@ pub fn draw(frame: &mut Frame<'_>, model: &mut Model) {
         }
         None => {}
     }
+    if !theme.color {
+        monochrome(buf);
+    }
+}
+
+/// `NO_COLOR` holds for what plugins draw too: every colour a view or lens
+/// painted is taken out, and a coloured background (a selection, a bar)
+/// becomes reverse video so that it stays visible. The host's own
+/// monochrome theme paints no colour, so only plugin cells change.
+fn monochrome(buf: &mut ratatui::buffer::Buffer) {
+    use ratatui::style::{Color, Modifier};
+    for cell in &mut buf.content {
+        if cell.bg != Color::Reset && !cell.modifier.contains(Modifier::REVERSED) {
+            cell.modifier.insert(Modifier::REVERSED);
+        }
+        cell.fg = Color::Reset;
+        cell.bg = Color::Reset;
+    }
 }
