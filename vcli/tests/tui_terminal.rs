@@ -99,6 +99,23 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+
+    /// Waits until the screen no longer shows `text`.
+    fn wait_until_gone(&self, text: &str) {
+        let started = Instant::now();
+        loop {
+            let screen = self.screen();
+            if !screen.contains(text) {
+                return;
+            }
+            assert!(
+                started.elapsed() < PATIENCE,
+                "the screen still shows {text:?}:\n{screen}"
+            );
+            // A terminal has nothing to await: look again shortly.
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 impl Drop for Tmux {
@@ -187,10 +204,13 @@ fn drive(dir: &Path, kubeconfig: &Path, config: &Path) {
         "{screen}"
     );
 
-    // Help opens and Esc closes it.
+    // Help opens and Esc closes it. ("this help" is also a footer hint:
+    // the overlay is known by its box.) A key sent right after Escape
+    // could be read with it as Alt-key, so its closing is awaited first.
     tmux.keys(&["?"]);
-    tmux.wait_for("this help");
+    tmux.wait_for("close this");
     tmux.keys(&["Escape"]);
+    tmux.wait_until_gone("close this");
 
     // Quit: exit 0, the terminal back to normal.
     tmux.keys(&["q"]);

@@ -26,6 +26,9 @@ pub enum Cell {
     /// A pod's RESTARTS: the count, and when the last restart ended
     /// (`7 (5m ago)`); sorted by the count.
     Restarts(i64, Option<Timestamp>),
+    /// A job's DURATION: from its start to its end, or to now while it
+    /// runs; sorted by length.
+    Span(Timestamp, Option<Timestamp>),
 }
 
 impl Cell {
@@ -42,6 +45,7 @@ impl Cell {
             Cell::Age(Some(t)) => since_ts(*t, now),
             Cell::Age(None) => "<unknown>".to_owned(),
             Cell::Restarts(n, last) => restarts_cell(*n, *last, now),
+            Cell::Span(start, end) => since_ts(*start, end.unwrap_or(now)),
         }
     }
 
@@ -60,6 +64,15 @@ impl Cell {
                 (None, Some(_)) => Ordering::Greater,
                 (None, None) => Ordering::Equal,
             },
+            (Cell::Span(a, a_end), Cell::Span(b, b_end)) => {
+                // A running job's span ends now, whatever now is: both are
+                // measured to the same instant.
+                let now = Timestamp::now();
+                let length = |start: &Timestamp, end: &Option<Timestamp>| {
+                    end.unwrap_or(now).duration_since(*start)
+                };
+                length(a, a_end).cmp(&length(b, b_end))
+            }
             // Cells of one column have one shape; anything else keeps
             // the rows' order.
             _ => Ordering::Equal,
@@ -157,5 +170,18 @@ mod tests {
             Ordering::Greater
         );
         assert_eq!(Cell::Age(Some(old)).print(new), "31d");
+    }
+
+    #[test]
+    fn a_running_jobs_duration_grows_with_the_clock() {
+        let start: Timestamp = "2024-01-01T00:00:00Z".parse().unwrap();
+        let minute: Timestamp = "2024-01-01T00:01:00Z".parse().unwrap();
+        let hour: Timestamp = "2024-01-01T01:00:00Z".parse().unwrap();
+        let running = Cell::Span(start, None);
+        assert_eq!(running.print(minute), "60s");
+        assert_eq!(running.print(hour), "60m");
+        let finished = Cell::Span(start, Some(minute));
+        assert_eq!(finished.print(hour), "60s", "an ended job keeps its length");
+        assert_eq!(running.compare(&finished), Ordering::Greater);
     }
 }

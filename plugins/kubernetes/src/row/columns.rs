@@ -148,14 +148,11 @@ impl Listed for Job {
                 _ => format!("{succeeded}/1"),
             },
         };
-        // A running job's DURATION grows with the clock; the row keeps the
-        // duration as of the last change, as a watch-fed `kubectl get -w` does.
+        // A running job's DURATION grows with the clock: the cell keeps its
+        // start and is printed per frame, as ages are.
         let duration = match (&status.start_time, &status.completion_time) {
-            (None, _) => String::new(),
-            (Some(start), None) => {
-                human_duration(Timestamp::now().duration_since(start.0).as_secs())
-            }
-            (Some(start), Some(end)) => human_duration(end.0.duration_since(start.0).as_secs()),
+            (None, _) => Cell::text(""),
+            (Some(start), end) => Cell::Span(start.0, end.as_ref().map(|e| e.0)),
         };
         let conditions = status.conditions.unwrap_or_default();
         let has = |t: &str| {
@@ -180,7 +177,7 @@ impl Listed for Job {
             name(&self.metadata),
             Cell::text(state),
             Cell::Text(completions),
-            Cell::Text(duration),
+            duration,
             age(&self.metadata),
         ]
     }
