@@ -6,7 +6,7 @@ use serde_json::Value;
 use vcli_plugin_api::PluginError;
 
 use crate::gofmt;
-use crate::jsonpath_eval::JsonPath;
+use crate::jsonpath::JsonPath;
 
 /// The parsed columns.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ use vcli_plugin_api::{Output, PluginError};
 
 use crate::custom_columns::CustomColumns;
 use crate::discovery::ApiResource;
-use crate::jsonpath_eval::JsonPath;
+use crate::jsonpath::JsonPath;
 use crate::table::{Decoration, Table, TablePrinter};
 
 /// What `-o` asked for.

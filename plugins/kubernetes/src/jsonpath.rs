@@ -6,9 +6,28 @@
 //!
 //! RFC 9535 JSONPath (what `jsonpath-rust` and `serde_json_path` implement) is a different
 //! language: it has no templates, no `range`, and other rules for missing keys and
-//! filters. The evaluation is in `jsonpath_eval.rs`.
+//! filters.
+//!
+//! The parser is in `jsonpath/parse.rs` (bracketed selections, `[...]` and
+//! `[?(...)]`, in `jsonpath/parse/brackets.rs`); the evaluation in `jsonpath/eval.rs`,
+//! with what a step selects from a value in `jsonpath/select.rs`. [`JsonPath`] puts them
+//! together and prints the results as kubectl does.
 
+mod eval;
+mod parse;
+mod select;
+
+use std::borrow::Cow;
 use std::fmt;
+
+use serde_json::Value;
+
+use crate::gofmt;
+use eval::Eval;
+use parse::parse;
+
+type Val<'a> = Cow<'a, Value>;
+type Results<'a> = Vec<Vec<Val<'a>>>;
 
 /// One step or piece of a parsed template.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,565 +87,179 @@ fn err<T>(message: impl Into<String>) -> Parsed<T> {
     Err(ParseError(message.into()))
 }
 
-/// Parses a template into the root's nodes (each action is one [`Node::List`]).
-pub(crate) fn parse(text: &str) -> Parsed<Vec<Node>> {
-    let mut parser = Parser {
-        input: text,
-        pos: 0,
-        start: 0,
-        width: 0,
-        root: Vec::new(),
-    };
-    parser.parse_text()?;
-    Ok(parser.root)
+/// A parsed template, ready to run.
+#[derive(Debug, Clone)]
+pub(crate) struct JsonPath {
+    nodes: Vec<Node>,
+    allow_missing_keys: bool,
 }
 
-/// Parses `{text}` and returns the action's nodes (client-go's `parseAction`).
-fn parse_action(text: &str) -> Parsed<Vec<Node>> {
-    let mut root = parse(&format!("{{{text}}}"))?;
-    match root.drain(..).next() {
-        Some(Node::List(nodes)) => Ok(nodes),
-        _ => Ok(Vec::new()),
-    }
-}
-
-const EOF: Option<char> = None;
-
-struct Parser<'a> {
-    input: &'a str,
-    pos: usize,
-    start: usize,
-    width: usize,
-    root: Vec<Node>,
-}
-
-fn is_space(c: char) -> bool {
-    c == ' ' || c == '\t'
-}
-
-fn is_end_of_line(c: char) -> bool {
-    c == '\r' || c == '\n'
-}
-
-fn is_alphanumeric(c: char) -> bool {
-    c == '_' || c.is_alphabetic() || c.is_numeric()
-}
-
-/// Whether `c` may end an identifier or field name.
-fn is_terminator(c: Option<char>) -> bool {
-    match c {
-        None => true,
-        Some(c) => {
-            is_space(c)
-                || is_end_of_line(c)
-                || matches!(c, '.' | ',' | '[' | ']' | '$' | '@' | '{' | '}')
-        }
-    }
-}
-
-impl Parser<'_> {
-    fn rest(&self) -> &str {
-        &self.input[self.pos..]
+impl JsonPath {
+    /// Parses `template`; missing keys give nothing rather than an error.
+    ///
+    /// # Errors
+    ///
+    /// client-go's words for the syntax error.
+    pub(crate) fn parse(template: &str) -> Result<Self, ParseError> {
+        Ok(JsonPath {
+            nodes: parse(template)?,
+            allow_missing_keys: true,
+        })
     }
 
-    fn next(&mut self) -> Option<char> {
-        match self.rest().chars().next() {
-            None => {
-                self.width = 0;
-                EOF
-            }
-            Some(c) => {
-                self.width = c.len_utf8();
-                self.pos += self.width;
-                Some(c)
-            }
-        }
+    /// Every action's results, in template order (`range` repeats its body's).
+    ///
+    /// # Errors
+    ///
+    /// client-go's words: an index out of bounds, a filter on something that is not an
+    /// array, incompatible types compared...
+    pub(crate) fn find<'a>(&self, data: &'a Value) -> Result<Results<'a>, String> {
+        let mut eval = Eval::new(self.allow_missing_keys);
+        eval.find_results(Some(data), &self.nodes, 0)
     }
 
-    fn backup(&mut self) {
-        self.pos -= self.width;
-    }
-
-    fn peek(&mut self) -> Option<char> {
-        self.rest().chars().next()
-    }
-
-    fn consume_text(&mut self) -> String {
-        let value = self.input[self.start..self.pos].to_owned();
-        self.start = self.pos;
-        value
-    }
-
-    /// The node list the parser is adding to: the last action's.
-    fn current(&mut self) -> &mut Vec<Node> {
-        match self.root.last_mut() {
-            Some(Node::List(nodes)) => nodes,
-            _ => unreachable!("actions always start with a list"),
-        }
-    }
-
-    fn parse_text(&mut self) -> Parsed<()> {
-        loop {
-            if self.rest().starts_with('{') {
-                if self.pos > self.start {
-                    let text = self.consume_text();
-                    self.root.push(Node::Text(text));
-                }
-                // parseLeftDelim
-                self.pos += 1;
-                self.consume_text();
-                self.root.push(Node::List(Vec::new()));
-                return self.parse_inside_action();
-            }
-            if self.next() == EOF {
-                break;
-            }
-        }
-        if self.pos > self.start {
-            let text = self.consume_text();
-            self.root.push(Node::Text(text));
-        }
-        Ok(())
-    }
-
-    fn parse_inside_action(&mut self) -> Parsed<()> {
-        loop {
-            let rest = self.rest();
-            if rest.starts_with('}') {
-                self.pos += 1;
-                self.consume_text();
-                return self.parse_text();
-            }
-            if rest.starts_with("[?(") {
-                self.parse_filter()?;
+    /// The template's output for `data`, as `kubectl get -o jsonpath=...` prints it (or, with
+    /// `as_json`, as `-o jsonpath-as-json=...` does).
+    ///
+    /// # Errors
+    ///
+    /// As [`JsonPath::find`].
+    pub(crate) fn execute(&self, data: &Value, as_json: bool) -> Result<String, String> {
+        let mut out = String::new();
+        for group in self.find(data)? {
+            if as_json {
+                let array = Value::Array(group.into_iter().map(Cow::into_owned).collect());
+                out.push_str(&gofmt::json_indent(&array, "    "));
+                out.push('\n');
                 continue;
             }
-            if rest.starts_with("..") {
-                self.parse_recursive()?;
-                continue;
-            }
-            match self.next() {
-                None => return err("unclosed action"),
-                Some(c) if is_end_of_line(c) => return err("unclosed action"),
-                Some(' ' | '@' | '$') => {
-                    self.consume_text();
+            for (i, value) in group.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
                 }
-                Some('[') => self.parse_array()?,
-                Some(q @ ('"' | '\'')) => self.parse_quote(q)?,
-                Some('.') => self.parse_field()?,
-                Some(c) if c == '+' || c == '-' || c.is_ascii_digit() => {
-                    self.backup();
-                    self.parse_number()?;
-                }
-                Some(c) if is_alphanumeric(c) => {
-                    self.backup();
-                    self.parse_identifier()?;
-                }
-                Some(c) => {
-                    return err(format!(
-                        "unrecognized character in action: U+{:04X} '{c}'",
-                        u32::from(c)
-                    ));
-                }
+                out.push_str(&text_of(value));
             }
         }
-    }
-
-    fn parse_identifier(&mut self) -> Parsed<()> {
-        loop {
-            let c = self.next();
-            if is_terminator(c) {
-                if c.is_some() {
-                    self.backup();
-                }
-                break;
-            }
-        }
-        let value = self.consume_text();
-        let node = match value.as_str() {
-            "true" => Node::Bool(true),
-            "false" => Node::Bool(false),
-            _ => Node::Identifier(value),
-        };
-        self.current().push(node);
-        Ok(())
-    }
-
-    fn parse_recursive(&mut self) -> Parsed<()> {
-        if matches!(self.current().last(), Some(Node::Recursive)) {
-            return err("invalid multiple recursive descent");
-        }
-        self.pos += 2;
-        self.consume_text();
-        self.current().push(Node::Recursive);
-        if self.peek().is_some_and(is_alphanumeric) {
-            return self.parse_field();
-        }
-        Ok(())
-    }
-
-    fn parse_number(&mut self) -> Parsed<()> {
-        if matches!(self.peek(), Some('+' | '-')) {
-            self.next();
-        }
-        loop {
-            match self.next() {
-                Some(c) if c == '.' || c.is_ascii_digit() => {}
-                Some(_) => {
-                    self.backup();
-                    break;
-                }
-                None => break,
-            }
-        }
-        let value = self.consume_text();
-        let node = if let Ok(i) = value.parse::<i64>() {
-            Node::Int(i)
-        } else if let Ok(f) = value.parse::<f64>() {
-            Node::Float(f)
-        } else {
-            return err(format!("cannot parse number {value}"));
-        };
-        self.current().push(node);
-        Ok(())
-    }
-
-    fn parse_array(&mut self) -> Parsed<()> {
-        loop {
-            match self.next() {
-                None | Some('\n') => return err("unterminated array"),
-                Some(']') => break,
-                Some(_) => {}
-            }
-        }
-        let text = self.consume_text();
-        let mut text = &text[1..text.len() - 1];
-        if text == "*" {
-            text = ":";
-        }
-
-        let parts: Vec<&str> = text.split(',').collect();
-        if parts.len() > 1 {
-            let mut union = Vec::new();
-            for part in parts {
-                union.push(parse_action(&format!("[{}]", part.trim_matches(' ')))?);
-            }
-            self.current().push(Node::Union(union));
-            return Ok(());
-        }
-
-        // A quoted key: ['name'].
-        if text.len() >= 2
-            && text.starts_with('\'')
-            && text.ends_with('\'')
-            && !text[1..text.len() - 1].contains('\'')
-        {
-            let nodes = parse_action(&format!(".{}", &text[1..text.len() - 1]))?;
-            self.current().extend(nodes);
-            return Ok(());
-        }
-
-        let params = parse_slice(text)
-            .ok_or_else(|| ParseError(format!("invalid array index {text}")))??;
-        self.current().push(Node::Array(params));
-        Ok(())
-    }
-
-    fn parse_filter(&mut self) -> Parsed<()> {
-        self.pos += 3;
-        self.consume_text();
-        let (mut begin, mut end) = (false, false);
-        let mut pair = '\0';
-        loop {
-            let c = self.next();
-            match c {
-                None | Some('\n') => return err("unterminated filter"),
-                Some(q @ ('"' | '\'')) => {
-                    if !begin {
-                        begin = true;
-                        pair = q;
-                        continue;
-                    }
-                    let before = self.input.as_bytes().get(self.pos.wrapping_sub(2)).copied();
-                    if before != Some(b'\\') && q == pair {
-                        end = true;
-                    }
-                }
-                Some(')') if begin == end => break,
-                Some(_) => {}
-            }
-        }
-        if self.next() != Some(']') {
-            return err("unclosed array expect ]");
-        }
-        let text = self.consume_text();
-        let text = &text[..text.len() - 2];
-        let node = match split_comparison(text) {
-            None => Node::Filter {
-                left: parse_action(text)?,
-                right: Vec::new(),
-                op: "exists".to_owned(),
-            },
-            Some((left, op, right)) => Node::Filter {
-                left: parse_action(left)?,
-                right: parse_action(right)?,
-                op: op.to_owned(),
-            },
-        };
-        self.current().push(node);
-        Ok(())
-    }
-
-    fn parse_quote(&mut self, quote: char) -> Parsed<()> {
-        loop {
-            match self.next() {
-                None | Some('\n') => return err("unterminated quoted string"),
-                Some(c) if c == quote => {
-                    if self.input.as_bytes()[self.pos - 2] != b'\\' {
-                        break;
-                    }
-                }
-                Some(_) => {}
-            }
-        }
-        let value = self.consume_text();
-        let text = unquote_extend(&value)
-            .map_err(|e| ParseError(format!("unquote string {value} error {e}")))?;
-        self.current().push(Node::Text(text));
-        Ok(())
-    }
-
-    fn parse_field(&mut self) -> Parsed<()> {
-        self.consume_text();
-        loop {
-            let c = self.next();
-            if c == Some('\\') {
-                self.next();
-            } else if is_terminator(c) {
-                if c.is_some() {
-                    self.backup();
-                }
-                break;
-            }
-        }
-        let value = self.consume_text();
-        let node = if value == "*" {
-            Node::Wildcard
-        } else {
-            Node::Field(value.replace('\\', ""))
-        };
-        self.current().push(node);
-        Ok(())
+        Ok(out)
     }
 }
 
-/// `^([^!<>=]+)([!<>=]+)(.+?)$` of client-go's filter parser.
-fn split_comparison(text: &str) -> Option<(&str, &str, &str)> {
-    let is_op = |c: char| matches!(c, '!' | '<' | '>' | '=');
-    let op_start = text.find(is_op)?;
-    if op_start == 0 {
-        return None;
+/// One result as `PrintResults` writes it.
+pub(crate) fn text_of(value: &Value) -> String {
+    match value {
+        Value::Array(_) | Value::Object(_) => gofmt::json(value),
+        other => gofmt::sprint(other),
     }
-    let run = text[op_start..]
-        .find(|c: char| !is_op(c))
-        .unwrap_or(text.len() - op_start);
-    // The operator is greedy but leaves at least one character to the right side.
-    let op_len = run.min(text.len() - op_start - 1);
-    if op_len == 0 {
-        return None;
-    }
-    let right = &text[op_start + op_len..];
-    Some((&text[..op_start], &text[op_start..op_start + op_len], right))
-}
-
-/// `^(-?[\d]*)(:-?[\d]*)?(:-?[\d]*)?$` and the parameters it gives; `None` when the
-/// text is not a slice at all.
-fn parse_slice(text: &str) -> Option<Parsed<[Param; 3]>> {
-    let parts: Vec<&str> = text.split(':').collect();
-    if parts.len() > 3 {
-        return None;
-    }
-    let valid = |s: &str| {
-        let digits = s.strip_prefix('-').unwrap_or(s);
-        digits.chars().all(|c| c.is_ascii_digit())
-    };
-    if !parts.iter().all(|p| valid(p)) {
-        return None;
-    }
-    let mut params = [Param::default(); 3];
-    for i in 0..3 {
-        let Some(&part) = parts.get(i) else {
-            // A missing `:end` is derived from the start (`[i]` selects one element); a
-            // missing step is unknown.
-            if i == 1 {
-                params[1] = Param {
-                    value: params[0].value + 1,
-                    known: true,
-                    derived: true,
-                };
-            }
-            continue;
-        };
-        if part.is_empty() {
-            continue;
-        }
-        match part.parse::<i64>() {
-            Ok(value) => {
-                params[i] = Param {
-                    value,
-                    known: true,
-                    derived: false,
-                };
-            }
-            Err(_) => return Some(err(format!("array index {part} is not a number"))),
-        }
-    }
-    Some(Ok(params))
-}
-
-/// Go's `strconv.Unquote`, extended to accept single-quoted strings of any length.
-fn unquote_extend(text: &str) -> Result<String, &'static str> {
-    let bytes = text.as_bytes();
-    if bytes.len() < 2 {
-        return Err("invalid syntax");
-    }
-    let quote = bytes[0];
-    if quote != bytes[bytes.len() - 1] || (quote != b'"' && quote != b'\'') {
-        return Err("invalid syntax");
-    }
-    let quote = char::from(quote);
-    let mut chars = text[1..text.len() - 1].chars().peekable();
-    let mut out = String::new();
-    while let Some(c) = chars.next() {
-        if c == quote {
-            return Err("invalid syntax");
-        }
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        let escape = chars.next().ok_or("invalid syntax")?;
-        let mut hex = |n: usize| -> Result<u32, &'static str> {
-            let mut v = 0u32;
-            for _ in 0..n {
-                let d = chars
-                    .next()
-                    .and_then(|c| c.to_digit(16))
-                    .ok_or("invalid syntax")?;
-                v = v * 16 + d;
-            }
-            Ok(v)
-        };
-        match escape {
-            'a' => out.push('\x07'),
-            'b' => out.push('\x08'),
-            'f' => out.push('\x0c'),
-            'n' => out.push('\n'),
-            'r' => out.push('\r'),
-            't' => out.push('\t'),
-            'v' => out.push('\x0b'),
-            '\\' => out.push('\\'),
-            '\'' | '"' if escape == quote => out.push(escape),
-            'x' => out.push(char::from_u32(hex(2)?).ok_or("invalid syntax")?),
-            'u' => out.push(char::from_u32(hex(4)?).ok_or("invalid syntax")?),
-            'U' => out.push(char::from_u32(hex(8)?).ok_or("invalid syntax")?),
-            '0'..='7' => {
-                let mut v = escape.to_digit(8).unwrap_or(0);
-                for _ in 0..2 {
-                    let d = chars
-                        .next()
-                        .and_then(|c| c.to_digit(8))
-                        .ok_or("invalid syntax")?;
-                    v = v * 8 + d;
-                }
-                if v > 255 {
-                    return Err("invalid syntax");
-                }
-                out.push(char::from_u32(v).ok_or("invalid syntax")?);
-            }
-            _ => return Err("invalid syntax"),
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
-    fn field(name: &str) -> Node {
-        Node::Field(name.to_owned())
+    fn run(template: &str, data: &Value) -> String {
+        JsonPath::parse(template)
+            .unwrap()
+            .execute(data, false)
+            .unwrap()
+    }
+
+    fn pods() -> Value {
+        json!({"kind": "List", "items": [
+            {"metadata": {"name": "a", "labels": {"app": "web", "tier": "fe"}},
+             "spec": {"containers": [{"name": "c1", "image": "nginx"}, {"name": "c2", "image": "envoy"}]},
+             "status": {"phase": "Running", "restarts": 2, "ratio": 0.5, "ok": true}},
+            {"metadata": {"name": "b", "labels": {"app": "db"}},
+             "spec": {"containers": [{"name": "d", "image": "postgres"}]},
+             "status": {"phase": "Pending", "restarts": 0, "ratio": null}},
+        ]})
     }
 
     #[test]
-    fn templates_parse_into_actions_and_text() {
-        let nodes = parse(r#"{range .items[*]}{.metadata.name}{"\n"}{end}"#).unwrap();
-        assert_eq!(nodes.len(), 4);
+    fn fields_indexes_and_wildcards() {
+        let data = pods();
+        assert_eq!(run("{.items[*].metadata.name}", &data), "a b");
+        assert_eq!(run("{.items[0].metadata.name}", &data), "a");
+        assert_eq!(run("{.items[-1].metadata.name}", &data), "b");
         assert_eq!(
-            nodes[0],
-            Node::List(vec![
-                Node::Identifier("range".to_owned()),
-                field("items"),
-                Node::Array([Param::default(), Param::default(), Param::default()]),
-            ])
+            run("{.items[0].spec.containers[*].image}", &data),
+            "nginx envoy"
         );
-        assert_eq!(nodes[2], Node::List(vec![Node::Text("\n".to_owned())]));
-        assert_eq!(
-            parse("name: {.a}!").unwrap(),
-            vec![
-                Node::Text("name: ".to_owned()),
-                Node::List(vec![field("a")]),
-                Node::Text("!".to_owned())
-            ]
-        );
+        assert_eq!(run("{.items[0].metadata.labels.*}", &data), "web fe");
+        assert_eq!(run("{.items[0].status.ratio}", &data), "0.5");
+        assert_eq!(run("{.items[1].status.ratio}", &data), "<nil>");
+        assert_eq!(run("{.items[0].status.ok}", &data), "true");
+        assert_eq!(run("{.items[1].metadata.labels}", &data), r#"{"app":"db"}"#);
+        assert_eq!(run("{.items[*].nothing}", &data), "");
+        assert_eq!(run("{..image}", &data), "nginx envoy postgres");
+        assert_eq!(run("{.items[0,1].metadata.name}", &data), "a b");
+        assert_eq!(run("{.items[0]['metadata']['name']}", &data), "a");
+        assert_eq!(run("{.kind}{.kind}", &data), "ListList");
     }
 
     #[test]
-    fn indexes_slices_unions_and_keys() {
-        let one = |text: &str| match parse(text).unwrap().remove(0) {
-            Node::List(mut nodes) => nodes.remove(0),
-            other => other,
+    fn ranges_and_text() {
+        let data = pods();
+        assert_eq!(
+            run(
+                r#"{range .items[*]}{.metadata.name}{"\t"}{.status.phase}{"\n"}{end}"#,
+                &data
+            ),
+            "a\tRunning\nb\tPending\n"
+        );
+        assert_eq!(
+            run(
+                "{range .items[*]}[{range .spec.containers[*]}{.name},{end}]{end}done",
+                &data
+            ),
+            "[c1,c2,][d,]done"
+        );
+        assert_eq!(run("{range .nothing[*]}x{end}after", &data), "after");
+    }
+
+    #[test]
+    fn filters() {
+        let data = pods();
+        assert_eq!(
+            run(
+                r#"{.items[?(@.status.phase=="Running")].metadata.name}"#,
+                &data
+            ),
+            "a"
+        );
+        assert_eq!(
+            run("{.items[?(@.status.restarts>1)].metadata.name}", &data),
+            "a"
+        );
+        assert_eq!(run("{.items[?(@.status.ok)].metadata.name}", &data), "a");
+        let e = JsonPath::parse("{.items[?(@.status.restarts==\"2\")]}")
+            .unwrap()
+            .execute(&data, false)
+            .unwrap_err();
+        assert_eq!(e, "incompatible types for comparison");
+    }
+
+    #[test]
+    fn errors_and_json_output() {
+        let data = pods();
+        let e = |t: &str| {
+            JsonPath::parse(t)
+                .unwrap()
+                .execute(&data, false)
+                .unwrap_err()
         };
-        let p = |value, known, derived| Param {
-            value,
-            known,
-            derived,
-        };
         assert_eq!(
-            one("{[0]}"),
-            Node::Array([p(0, true, false), p(1, true, true), p(0, false, false)])
+            e("{.items[5]}"),
+            "array index out of bounds: index 5, length 2"
         );
+        assert_eq!(e("{.kind[0]}"), "string is not array or slice");
+        assert_eq!(e("{end}"), "not in range, nothing to end");
         assert_eq!(
-            one("{[-1]}"),
-            Node::Array([p(-1, true, false), p(0, true, true), p(0, false, false)])
-        );
-        assert_eq!(
-            one("{[1:3]}"),
-            Node::Array([p(1, true, false), p(3, true, false), p(0, false, false)])
-        );
-        assert!(matches!(one("{[0,2]}"), Node::Union(u) if u.len() == 2));
-        assert_eq!(one("{['a\\.b']}"), field("a.b"));
-        assert_eq!(
-            one(r#"{[?(@.status=="True")]}"#),
-            Node::Filter {
-                left: vec![field("status")],
-                right: vec![Node::Text("True".to_owned())],
-                op: "==".to_owned()
-            }
-        );
-    }
-
-    #[test]
-    fn errors_are_client_go_words() {
-        let e = |text: &str| parse(text).unwrap_err().0;
-        assert_eq!(e("{.items"), "unclosed action");
-        assert_eq!(e("{.a[0}"), "unterminated array");
-        assert_eq!(e("{[x]}"), "invalid array index x");
-        assert_eq!(e("{.a{}"), "unrecognized character in action: U+007B '{'");
-        assert_eq!(e("{....a}"), "invalid multiple recursive descent");
-        assert_eq!(
-            e(r#"{"\q"}"#),
-            r#"unquote string "\q" error invalid syntax"#
+            JsonPath::parse("{.items[*].metadata.name}")
+                .unwrap()
+                .execute(&data, true)
+                .unwrap(),
+            "[\n    \"a\",\n    \"b\"\n]\n"
         );
     }
 }

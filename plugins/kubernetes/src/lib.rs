@@ -34,7 +34,6 @@ mod gofmt;
 mod gosort;
 mod health;
 mod jsonpath;
-mod jsonpath_eval;
 mod kind;
 mod kubeconfig;
 mod logs;
