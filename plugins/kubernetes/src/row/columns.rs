@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod, Service};
@@ -13,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Cell, Row};
 use crate::kind::Kind;
-use crate::printers::{format_labels, human_duration, pod_summary};
+use crate::printers::{format_labels, pod_summary};
 
 /// An API object the view lists: the kind it goes to and its cells.
 pub trait Listed:
