@@ -645,14 +645,7 @@ impl<P: DescribePlugin> Harness<P> {
         let area = Rect::new(0, 0, width, height);
         let mut buf = Buffer::empty(area);
         view.render(area, &mut buf);
-        Some(
-            (0..height)
-                .map(|y| {
-                    let line: String = (0..width).map(|x| buf[(x, y)].symbol()).collect();
-                    line.trim_end().to_owned()
-                })
-                .collect(),
-        )
+        Some(buffer_lines(&buf))
     }
 
     /// Stops the plugin as the host does: `stop`, then its tasks are
@@ -666,6 +659,21 @@ impl<P: DescribePlugin> Harness<P> {
         self.context.cancellation().cancel();
         stopped
     }
+}
+
+/// The text of `buf` as lines with trailing spaces removed: what a snapshot
+/// of a view compares, e.g. `buffer_lines(&buf).join("\n")` after
+/// `view.render(area, &mut buf)`.
+pub fn buffer_lines(buf: &ratatui_core::buffer::Buffer) -> Vec<String> {
+    let area = buf.area;
+    (area.top()..area.bottom())
+        .map(|y| {
+            let line: String = (area.left()..area.right())
+                .map(|x| buf[(x, y)].symbol())
+                .collect();
+            line.trim_end().to_owned()
+        })
+        .collect()
 }
 
 /// Parses `args` as `vcli COMMAND ARGS...` with `P`'s clap tree and runs

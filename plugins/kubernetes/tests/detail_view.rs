@@ -6,6 +6,7 @@ use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 use ratatui_core::style::Color;
 use serde_json::json;
+use vcli_plugin_api::testing::buffer_lines;
 use vcli_plugin_kubernetes::{
     DetailData, DetailTab, DetailTarget, DetailViewState, EndReason, Loadable, LogLine, LogSource,
     LogViewState, StreamState, render_detail,
@@ -103,14 +104,10 @@ fn draw(data: &DetailData, state: &DetailViewState, width: u16, height: u16) -> 
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
     render_detail(data, state, area, &mut buf);
-    let mut text = String::new();
-    for y in 0..height {
-        let line: String = (0..width)
-            .map(|x| buf[(x, y)].symbol().to_owned())
-            .collect();
-        text.push_str(line.trim_end());
-        text.push('\n');
-    }
+    let text = buffer_lines(&buf)
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect();
     (text, buf)
 }
 

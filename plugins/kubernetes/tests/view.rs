@@ -12,6 +12,7 @@ use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 use ratatui_core::style::{Color, Modifier};
 use vcli_k8s_emulator::{Emulator, Fixtures};
+use vcli_plugin_api::testing::buffer_lines;
 use vcli_plugin_kubernetes::{
     Kind, KubeModel, Listed, Picker, Sort, ViewState, WatchState, render, row_of,
 };
@@ -74,14 +75,10 @@ fn draw(model: &KubeModel, state: &ViewState, width: u16, height: u16) -> (Strin
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
     render(model, state, area, &mut buf);
-    let mut text = String::new();
-    for y in 0..height {
-        let line: String = (0..width)
-            .map(|x| buf[(x, y)].symbol().to_owned())
-            .collect();
-        text.push_str(line.trim_end());
-        text.push('\n');
-    }
+    let text = buffer_lines(&buf)
+        .iter()
+        .map(|l| format!("{l}\n"))
+        .collect();
     (text, buf)
 }
 

@@ -9,7 +9,7 @@ use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 use tokio::sync::Notify;
 use vcli_k8s_emulator::{Emulator, Fixtures, names};
-use vcli_plugin_api::testing::TestHost;
+use vcli_plugin_api::testing::{TestHost, buffer_lines};
 use vcli_plugin_api::{
     CancellationToken, Capability, DescribePlugin, HostServices, Key, KeyPress, Plugin,
     PluginConfig, PluginContext, PluginError, Redraw, View, ViewEvent,
@@ -86,13 +86,9 @@ fn screen(view: &mut dyn View, width: u16, height: u16) -> String {
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
     view.render(area, &mut buf);
-    (0..height)
-        .map(|y| {
-            let line: String = (0..width)
-                .map(|x| buf[(x, y)].symbol().to_owned())
-                .collect();
-            line.trim_end().to_owned() + "\n"
-        })
+    buffer_lines(&buf)
+        .iter()
+        .map(|l| format!("{l}\n"))
         .collect()
 }
 

@@ -3,6 +3,7 @@
 
 use vcli_plugin_api::ratatui_core::buffer::Buffer;
 use vcli_plugin_api::ratatui_core::layout::Rect;
+use vcli_plugin_api::testing::buffer_lines;
 use vcli_plugin_prometheus::{
     LensAlert, LensMetric, LensModel, MetricData, Unit, render_lens, view::AlertState,
 };
@@ -11,15 +12,7 @@ fn draw(model: &LensModel, width: u16, height: u16) -> String {
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
     render_lens(model, area, &mut buf);
-    (0..height)
-        .map(|y| {
-            let line: String = (0..width)
-                .map(|x| buf[(x, y)].symbol().to_owned())
-                .collect();
-            line.trim_end().to_owned()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    buffer_lines(&buf).join("\n")
 }
 
 fn snapshot_sizes(name: &str, model: &LensModel) {

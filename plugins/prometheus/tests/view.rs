@@ -4,6 +4,7 @@
 
 use vcli_plugin_api::ratatui_core::buffer::Buffer;
 use vcli_plugin_api::ratatui_core::layout::Rect;
+use vcli_plugin_api::testing::buffer_lines;
 use vcli_plugin_prometheus::view::{
     AlertInfo, AlertState, ChartSeries, Editor, Health, JobTargets, PromModel, QueryPanel,
     RuleGroupInfo, RuleInfo, Screen, TargetInfo, Ui, render,
@@ -19,15 +20,7 @@ fn draw(model: &PromModel, ui: &Ui, width: u16, height: u16) -> String {
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
     render(model, ui, area, &mut buf);
-    (0..height)
-        .map(|y| {
-            let line: String = (0..width)
-                .map(|x| buf[(x, y)].symbol().to_owned())
-                .collect();
-            line.trim_end().to_owned()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    buffer_lines(&buf).join("\n")
 }
 
 /// Snapshots go to the workspace's `snapshots/`, named `prometheus__*`.

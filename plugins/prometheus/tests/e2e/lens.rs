@@ -11,6 +11,7 @@ use tokio::sync::Notify;
 use vcli_k8s_emulator::{Emulator, Fixtures, MetricsExporter, memory_bytes, names};
 use vcli_plugin_api::ratatui_core::buffer::Buffer;
 use vcli_plugin_api::ratatui_core::layout::Rect;
+use vcli_plugin_api::testing::buffer_lines;
 use vcli_plugin_api::{
     Capability, DescribePlugin, HostServices, Intent, Key, NetworkService, Plugin, PluginConfig,
     PluginContext, PluginError, Redraw, ResourceRef, View,
@@ -77,16 +78,7 @@ fn draw(view: &mut dyn View, width: u16, height: u16) -> String {
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
     view.render(area, &mut buf);
-    (0..height)
-        .map(|y| {
-            (0..width)
-                .map(|x| buf[(x, y)].symbol().to_owned())
-                .collect::<String>()
-                .trim_end()
-                .to_owned()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    buffer_lines(&buf).join("\n")
 }
 
 /// Redraws `view` on every redraw request until its screen holds each of
