@@ -137,23 +137,28 @@ impl Listed for DaemonSet {
 impl Listed for Job {
     const KIND: Kind = Kind::Jobs;
     fn cells(&self) -> Vec<Cell> {
-        let spec = self.spec.clone().unwrap_or_default();
-        let status = self.status.clone().unwrap_or_default();
-        let succeeded = status.succeeded.unwrap_or(0);
-        let completions = match spec.completions {
+        // Read in place: a Job's spec holds its whole pod template.
+        let spec = self.spec.as_ref();
+        let status = self.status.as_ref();
+        let succeeded = status.and_then(|s| s.succeeded).unwrap_or(0);
+        let completions = match spec.and_then(|s| s.completions) {
             Some(c) => format!("{succeeded}/{c}"),
-            None => match spec.parallelism.unwrap_or(0) {
+            None => match spec.and_then(|s| s.parallelism).unwrap_or(0) {
                 p if p > 1 => format!("{succeeded}/1 of {p}"),
                 _ => format!("{succeeded}/1"),
             },
         };
         // A running job's DURATION grows with the clock: the cell keeps its
         // start and is printed per frame, as ages are.
-        let duration = match (&status.start_time, &status.completion_time) {
-            (None, _) => Cell::text(""),
-            (Some(start), end) => Cell::Span(start.0, end.as_ref().map(|e| e.0)),
+        let start = status.and_then(|s| s.start_time.as_ref());
+        let end = status.and_then(|s| s.completion_time.as_ref());
+        let duration = match start {
+            None => Cell::text(""),
+            Some(start) => Cell::Span(start.0, end.map(|e| e.0)),
         };
-        let conditions = status.conditions.unwrap_or_default();
+        let conditions = status
+            .and_then(|s| s.conditions.as_deref())
+            .unwrap_or_default();
         let has = |t: &str| {
             conditions
                 .iter()
