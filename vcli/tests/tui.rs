@@ -326,6 +326,11 @@ fn screens() {
         update(m, special(Key::Tab));
         update(m, special(Key::Tab));
     });
+    snapshot("palette_completion_view_words", |m| {
+        update(m, key(':'));
+        typed(m, "po");
+        update(m, special(Key::Tab));
+    });
     snapshot("help", |m| {
         update(m, key('?'));
     });

@@ -33,6 +33,14 @@ pub struct Palette {
     pub view_entries: Vec<PaletteEntry>,
 }
 
+/// Where a line's end is in the command tree (see `Palette::walk`).
+struct Walked<'a> {
+    cmd: &'a clap::Command,
+    depth: usize,
+    done: bool,
+    current: String,
+}
+
 /// A line the palette accepted.
 #[derive(Debug)]
 pub struct Parsed {
@@ -136,12 +144,53 @@ impl Palette {
     /// What could come at the end of `line`: subcommands, or flags when the
     /// word starts with `-`.
     pub fn candidates_for(&self, line: &str) -> Vec<String> {
-        let Some(tree) = &self.tree else {
+        let Some(at) = self.walk(line) else {
             return Vec::new();
         };
-        let Some(words) = shlex::split(line) else {
-            return Vec::new();
+        let (cmd, depth, done, current) = (at.cmd, at.depth, at.done, at.current.as_str());
+        let mut out: Vec<String> = if current.starts_with('-') {
+            cmd.get_arguments()
+                .filter(|a| !a.is_hide_set())
+                .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+                .filter(|f| f.starts_with(current))
+                .collect()
+        } else if depth == 0 {
+            // Only the first word can be a view's entry, so entries are
+            // offered beside the plugin commands at depth 0.
+            let entries = if !done {
+                self.view_entries
+                    .iter()
+                    .flat_map(PaletteEntry::words)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            self.plugin_commands
+                .iter()
+                .map(String::as_str)
+                .chain(entries)
+                .filter(|c| c.starts_with(current))
+                .map(str::to_owned)
+                .collect()
+        } else {
+            cmd.get_subcommands()
+                .filter(|s| !s.is_hide_set())
+                .map(|s| s.get_name().to_owned())
+                .filter(|n| n.starts_with(current) && n != "help")
+                .collect()
         };
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Where the end of `line` is in the command tree: the (sub)command its
+    /// finished words reach, how deep that is, whether any word is finished,
+    /// and the word being typed. `None` without a tree or with unbalanced
+    /// quotes.
+    fn walk(&self, line: &str) -> Option<Walked<'_>> {
+        let tree = self.tree.as_ref()?;
+        let words = shlex::split(line)?;
         let (done, current) = if line.is_empty() || line.ends_with(' ') {
             (words.as_slice(), "")
         } else {
@@ -173,40 +222,36 @@ impl Palette {
                 depth += 1;
             }
         }
-        let mut out: Vec<String> = if current.starts_with('-') {
-            cmd.get_arguments()
-                .filter(|a| !a.is_hide_set())
-                .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
-                .filter(|f| f.starts_with(current))
-                .collect()
-        } else if depth == 0 {
-            // Only the first word can be a view's entry, so entries are
-            // offered beside the plugin commands at depth 0.
-            let entries = if done.is_empty() {
-                self.view_entries
-                    .iter()
-                    .flat_map(PaletteEntry::words)
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            self.plugin_commands
+        Some(Walked {
+            cmd,
+            depth,
+            done: !done.is_empty(),
+            current: current.to_owned(),
+        })
+    }
+
+    /// What a completion candidate of the line being typed is, in a few
+    /// words: a subcommand's or a flag's help, a view word's description.
+    pub fn describe(&self, candidate: &str) -> Option<String> {
+        let at = self.walk(&self.input)?;
+        let text = if let Some(long) = candidate.strip_prefix("--") {
+            at.cmd
+                .get_arguments()
+                .find(|a| a.get_long() == Some(long))?
+                .get_help()?
+                .to_string()
+        } else if let Some(sub) = at.cmd.find_subcommand(candidate) {
+            sub.get_about()?.to_string()
+        } else if at.depth == 0 && !at.done {
+            self.view_entries
                 .iter()
-                .map(String::as_str)
-                .chain(entries)
-                .filter(|c| c.starts_with(current))
-                .map(str::to_owned)
-                .collect()
+                .find(|e| e.answers_to(candidate))?
+                .description
+                .clone()
         } else {
-            cmd.get_subcommands()
-                .filter(|s| !s.is_hide_set())
-                .map(|s| s.get_name().to_owned())
-                .filter(|n| n.starts_with(current) && n != "help")
-                .collect()
+            return None;
         };
-        out.sort();
-        out.dedup();
-        out
+        Some(text)
     }
 
     /// Moves through the history: `older` with ↑, newer with ↓.
@@ -301,11 +346,16 @@ mod tests {
                         .short('n')
                         .global(true),
                 )
-                .subcommand(clap::Command::new("get").arg(clap::Arg::new("type").required(true)))
                 .subcommand(
-                    clap::Command::new("logs").arg(
+                    clap::Command::new("get")
+                        .about("Display resources")
+                        .arg(clap::Arg::new("type").required(true)),
+                )
+                .subcommand(
+                    clap::Command::new("logs").about("Print logs").arg(
                         clap::Arg::new("follow")
                             .long("follow")
+                            .help("Stream new lines")
                             .action(clap::ArgAction::SetTrue),
                     ),
                 ),
@@ -328,6 +378,19 @@ mod tests {
         p.input = "k8s logs --fo".into();
         p.complete();
         assert_eq!(p.input, "k8s logs --follow ");
+    }
+
+    #[test]
+    fn candidates_are_described_by_their_help() {
+        let mut p = palette();
+        p.input = "k8s ".into();
+        assert_eq!(p.describe("get").as_deref(), Some("Display resources"));
+        assert_eq!(p.describe("logs").as_deref(), Some("Print logs"));
+        p.input = "k8s logs --f".into();
+        assert_eq!(p.describe("--follow").as_deref(), Some("Stream new lines"));
+        assert_eq!(p.describe("--nosuch"), None);
+        p.input = "k8s get ".into();
+        assert_eq!(p.describe("logs"), None, "not a word at this place");
     }
 
     #[test]

@@ -121,10 +121,7 @@ pub fn palette(
             theme.muted,
         )));
     } else if !palette.candidates.is_empty() {
-        lines.push(Line::from(Span::styled(
-            palette.candidates.join("  "),
-            theme.muted,
-        )));
+        candidate_lines(palette, theme, &mut lines);
     } else {
         lines.push(Line::from(Span::styled(
             "Tab completes · ↑/↓ history · Enter runs · Esc closes",
@@ -132,11 +129,14 @@ pub fn palette(
         )));
     }
     let w = area.width.saturating_sub(4).clamp(1, 100);
+    let h = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
     let rect = Rect::new(
         area.x + (area.width - w.min(area.width)) / 2,
         area.y + area.height.min(2),
         w,
-        4,
+        h,
     )
     .intersection(area);
     Clear.render(rect, buf);
@@ -144,3 +144,28 @@ pub fn palette(
         .block(boxed(" command ", theme))
         .render(rect, buf);
 }
+
+/// Completion candidates listed under the palette's line, one a line with
+/// what it does (a subcommand's or flag's help, a view word's description),
+/// the first [`CANDIDATES_SHOWN`] of them and how many more.
+fn candidate_lines(palette: &Palette, theme: &Theme, lines: &mut Vec<Line<'static>>) {
+    let shown = &palette.candidates[..palette.candidates.len().min(CANDIDATES_SHOWN)];
+    let width = shown.iter().map(|c| c.chars().count()).max().unwrap_or(0);
+    for candidate in shown {
+        let about = palette.describe(candidate).unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::raw(format!("{candidate:<width$}  ")),
+            Span::styled(about, theme.muted),
+        ]));
+    }
+    let more = palette.candidates.len() - shown.len();
+    if more > 0 {
+        lines.push(Line::from(Span::styled(
+            format!("… and {more} more: type to narrow"),
+            theme.muted,
+        )));
+    }
+}
+
+/// How many completion candidates the palette lists.
+const CANDIDATES_SHOWN: usize = 8;
