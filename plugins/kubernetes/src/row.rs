@@ -51,8 +51,10 @@ impl Cell {
 
     /// How two cells of one column compare, ascending: text as text,
     /// counts as numbers, ages as ages, the youngest first (so a later
-    /// timestamp is less; an unknown time last).
-    pub fn compare(&self, other: &Cell) -> Ordering {
+    /// timestamp is less; an unknown time last), spans by length, a running
+    /// one measured to `now`. A sort passes one `now` for all its
+    /// comparisons, so that the order stays total while the clock moves.
+    pub fn compare(&self, other: &Cell, now: Timestamp) -> Ordering {
         match (self, other) {
             (Cell::Text(a), Cell::Text(b)) => a.cmp(b),
             (Cell::Count(a) | Cell::Restarts(a, _), Cell::Count(b) | Cell::Restarts(b, _)) => {
@@ -65,9 +67,6 @@ impl Cell {
                 (None, None) => Ordering::Equal,
             },
             (Cell::Span(a, a_end), Cell::Span(b, b_end)) => {
-                // A running job's span ends now, whatever now is: both are
-                // measured to the same instant.
-                let now = Timestamp::now();
                 let length = |start: &Timestamp, end: &Option<Timestamp>| {
                     end.unwrap_or(now).duration_since(*start)
                 };
@@ -154,19 +153,23 @@ mod tests {
 
     #[test]
     fn counts_sort_as_numbers_and_ages_from_the_youngest() {
-        assert_eq!(Cell::Count(10).compare(&Cell::Count(9)), Ordering::Greater);
+        let now: Timestamp = "2024-03-01T00:00:00Z".parse().unwrap();
         assert_eq!(
-            Cell::Restarts(10, None).compare(&Cell::Restarts(9, None)),
+            Cell::Count(10).compare(&Cell::Count(9), now),
+            Ordering::Greater
+        );
+        assert_eq!(
+            Cell::Restarts(10, None).compare(&Cell::Restarts(9, None), now),
             Ordering::Greater
         );
         let old: Timestamp = "2024-01-01T00:00:00Z".parse().unwrap();
         let new: Timestamp = "2024-02-01T00:00:00Z".parse().unwrap();
         assert_eq!(
-            Cell::Age(Some(old)).compare(&Cell::Age(Some(new))),
+            Cell::Age(Some(old)).compare(&Cell::Age(Some(new)), now),
             Ordering::Greater
         );
         assert_eq!(
-            Cell::Age(None).compare(&Cell::Age(Some(new))),
+            Cell::Age(None).compare(&Cell::Age(Some(new)), now),
             Ordering::Greater
         );
         assert_eq!(Cell::Age(Some(old)).print(new), "31d");
@@ -182,6 +185,6 @@ mod tests {
         assert_eq!(running.print(hour), "60m");
         let finished = Cell::Span(start, Some(minute));
         assert_eq!(finished.print(hour), "60s", "an ended job keeps its length");
-        assert_eq!(running.compare(&finished), Ordering::Greater);
+        assert_eq!(running.compare(&finished, hour), Ordering::Greater);
     }
 }

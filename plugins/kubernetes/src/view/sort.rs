@@ -83,9 +83,12 @@ pub fn ordered<'m>(
 ) -> Vec<&'m Row> {
     let mut rows: Vec<&Row> = model.rows(kind).filter(|r| filter.keeps(r)).collect();
     if let Some(sort) = sort {
+        // One instant for the whole sort: a running job's DURATION is
+        // measured to it, and the comparisons stay consistent.
+        let now = jiff::Timestamp::now();
         rows.sort_by(|a, b| {
             let order = match (a.cell(sort.column), b.cell(sort.column)) {
-                (Some(x), Some(y)) => x.compare(y),
+                (Some(x), Some(y)) => x.compare(y, now),
                 _ => std::cmp::Ordering::Equal,
             };
             if sort.descending {
