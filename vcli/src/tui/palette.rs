@@ -230,10 +230,22 @@ impl Palette {
         })
     }
 
-    /// What a completion candidate of the line being typed is, in a few
-    /// words: a subcommand's or a flag's help, a view word's description.
-    pub fn describe(&self, candidate: &str) -> Option<String> {
-        let at = self.walk(&self.input)?;
+    /// The candidates Tab offered, each with what it is in a few words (a
+    /// subcommand's or a flag's help, a view word's description; empty
+    /// when it has none). The line is walked once for all of them.
+    pub fn described_candidates(&self) -> Vec<(&str, String)> {
+        let at = self.walk(&self.input);
+        self.candidates
+            .iter()
+            .map(|c| {
+                let about = at.as_ref().and_then(|at| self.describe(at, c));
+                (c.as_str(), about.unwrap_or_default())
+            })
+            .collect()
+    }
+
+    /// What `candidate`, at the place `at` of the line, is.
+    fn describe(&self, at: &Walked<'_>, candidate: &str) -> Option<String> {
         let text = if let Some(long) = candidate.strip_prefix("--") {
             at.cmd
                 .get_arguments()
@@ -383,14 +395,31 @@ mod tests {
     #[test]
     fn candidates_are_described_by_their_help() {
         let mut p = palette();
+        let describe = |p: &Palette, word: &str| {
+            let at = p.walk(&p.input).expect("a walkable line");
+            p.describe(&at, word)
+        };
         p.input = "k8s ".into();
-        assert_eq!(p.describe("get").as_deref(), Some("Display resources"));
-        assert_eq!(p.describe("logs").as_deref(), Some("Print logs"));
+        assert_eq!(describe(&p, "get").as_deref(), Some("Display resources"));
+        assert_eq!(describe(&p, "logs").as_deref(), Some("Print logs"));
         p.input = "k8s logs --f".into();
-        assert_eq!(p.describe("--follow").as_deref(), Some("Stream new lines"));
-        assert_eq!(p.describe("--nosuch"), None);
+        assert_eq!(
+            describe(&p, "--follow").as_deref(),
+            Some("Stream new lines")
+        );
+        assert_eq!(describe(&p, "--nosuch"), None);
         p.input = "k8s get ".into();
-        assert_eq!(p.describe("logs"), None, "not a word at this place");
+        assert_eq!(describe(&p, "logs"), None, "not a word at this place");
+        // What the overlay lists: every candidate Tab offered, described.
+        p.input = "k8s ".into();
+        p.complete();
+        assert_eq!(
+            p.described_candidates(),
+            [
+                ("get", "Display resources".to_owned()),
+                ("logs", "Print logs".to_owned())
+            ]
+        );
     }
 
     #[test]

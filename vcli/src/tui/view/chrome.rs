@@ -116,10 +116,7 @@ pub fn lens_note(note: &str, theme: &Theme, area: Rect, buf: &mut Buffer) {
         .title(Span::styled(" lens ", theme.heading));
     let inner = block.inner(area);
     block.render(area, buf);
-    Paragraph::new(note.to_owned())
-        .style(theme.muted)
-        .wrap(Wrap { trim: false })
-        .render(inner, buf);
+    waiting(note, theme, inner, buf);
 }
 
 /// The bottom line: the filter being typed, else a status message, else

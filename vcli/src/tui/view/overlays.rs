@@ -149,16 +149,20 @@ pub fn palette(
 /// what it does (a subcommand's or flag's help, a view word's description),
 /// the first [`CANDIDATES_SHOWN`] of them and how many more.
 fn candidate_lines(palette: &Palette, theme: &Theme, lines: &mut Vec<Line<'static>>) {
-    let shown = &palette.candidates[..palette.candidates.len().min(CANDIDATES_SHOWN)];
-    let width = shown.iter().map(|c| c.chars().count()).max().unwrap_or(0);
-    for candidate in shown {
-        let about = palette.describe(candidate).unwrap_or_default();
+    let mut described = palette.described_candidates();
+    let more = described.len().saturating_sub(CANDIDATES_SHOWN);
+    described.truncate(CANDIDATES_SHOWN);
+    let width = described
+        .iter()
+        .map(|(c, _)| c.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (candidate, about) in described {
         lines.push(Line::from(vec![
             Span::raw(format!("{candidate:<width$}  ")),
             Span::styled(about, theme.muted),
         ]));
     }
-    let more = palette.candidates.len() - shown.len();
     if more > 0 {
         lines.push(Line::from(Span::styled(
             format!("… and {more} more: type to narrow"),
